@@ -1,0 +1,120 @@
+import fastifyCookie from '@fastify/cookie'
+import fastifyFormbody from '@fastify/formbody'
+import fastifyStatic from '@fastify/static'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify'
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { AccountPolicy } from './auth/accounts.js'
+import type { Config } from './config.js'
+import type { Database } from './db/database.js'
+import { registerErrorHandlers } from './http/errors.js'
+import { forgeryProtection } from './http/forgery.js'
+import './http/request-context.js'
+import { healthRoutes } from './http/routes/health.js'
+import { homeRoutes } from './http/routes/home.js'
+import { loginRoutes } from './http/routes/login.js'
+import { registerRoutes } from './http/routes/register.js'
+import { securityHeaders } from './http/security-headers.js'
+import { sessionPlugin } from './http/session-plugin.js'
+import type { SessionSettings } from './http/sign-in.js'
+import { startSessionPurge } from './jobs/purge-expired-sessions.js'
+
+const BODY_LIMIT_BYTES = 64 * 1024 // CONTRACT.md: a larger body gets 413
+const SESSION_PURGE_INTERVAL_MS = 60_000
+
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
+const PICO_DIR = dirname(
+  createRequire(import.meta.url).resolve('@picocss/pico/css/pico.classless.min.css'),
+)
+
+export interface AppDependencies {
+  config: Config
+  db: Database
+  /** Signs the anti-forgery cookie; see loadServerSecret. */
+  secret: string
+  /** The clock; tests move it to cross session limits without waiting. */
+  now?: () => Date
+  /** A logger made by the caller (main.ts shares one with start-up); else one from config. */
+  logger?: FastifyBaseLogger
+}
+
+/** Logs never hold a password or a session token (DEVELOPERS.md). */
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: [
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'res.headers["set-cookie"]',
+        '*.password',
+      ],
+      censor: '[redacted]',
+    },
+  }
+}
+
+/** Builds the application; never listens (STYLE.md #1). */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config, db } = deps
+  const now = deps.now ?? (() => new Date())
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy,
+    // Slow clients cannot hold a connection forever.
+    requestTimeout: 30_000,
+  })
+
+  app.decorateRequest('user', null)
+  app.decorateRequest('session', null)
+  registerErrorHandlers(app)
+
+  await app.register(securityHeaders, { hsts: config.cookieSecure })
+  await app.register(fastifyCookie, { secret: deps.secret })
+  await app.register(fastifyFormbody)
+  await app.register(fastifyStatic, {
+    root: [PUBLIC_DIR, PICO_DIR],
+    prefix: '/assets/',
+    index: false,
+    list: false,
+    maxAge: '1h',
+  })
+  await app.register(healthRoutes, { db })
+
+  const sessions: SessionSettings = {
+    db,
+    policy: config.session,
+    cookieSecure: config.cookieSecure,
+    now,
+  }
+  const accounts: AccountPolicy = {
+    passwordMinLength: config.passwordMinLength,
+    passwordHash: config.passwordHash,
+  }
+
+  // The pages: everything below reads the session and checks forgery on writes.
+  await app.register(async (pages) => {
+    await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
+    await pages.register(sessionPlugin, sessions)
+    await pages.register(homeRoutes, { db })
+    await pages.register(registerRoutes, { sessions, accounts })
+    await pages.register(loginRoutes, { sessions, accounts })
+  })
+
+  const stopPurge = startSessionPurge({
+    db,
+    policy: config.session,
+    now,
+    intervalMs: SESSION_PURGE_INTERVAL_MS,
+    log: app.log,
+  })
+  app.addHook('onClose', async () => stopPurge())
+
+  return app
+}

@@ -1,0 +1,83 @@
+import type { PasswordHashParams } from '../config.js'
+import type { Queryable } from '../db/database.js'
+import {
+  checkPasswordPolicy,
+  dummyPasswordHash,
+  hashPassword,
+  passwordHashNeedsUpgrade,
+  PASSWORD_MAX_LENGTH,
+  verifyPasswordHash,
+} from './passwords.js'
+import { checkUsername } from './usernames.js'
+import { findUserByUsernameKey, insertUser, updatePasswordHash, type User } from './users.js'
+
+// Registration and sign-in as plain functions: outcomes a user can cause are
+// values with a stable code (STYLE.md #11); only the unexpected throws.
+
+export interface AccountPolicy {
+  passwordMinLength: number
+  passwordHash: PasswordHashParams
+}
+
+export type RegistrationResult =
+  | { ok: true; user: User }
+  | {
+      ok: false
+      field: 'username' | 'password'
+      code:
+        | 'username_missing'
+        | 'username_length'
+        | 'username_characters'
+        | 'username_taken'
+        | 'password_too_short'
+        | 'password_too_long'
+        | 'password_too_common'
+    }
+
+export async function registerAccount(
+  db: Queryable,
+  input: { username: string; password: string },
+  { policy, now }: { policy: AccountPolicy; now: Date },
+): Promise<RegistrationResult> {
+  const name = checkUsername(input.username)
+  if (!name.ok) return { ok: false, field: 'username', code: name.code }
+  const password = checkPasswordPolicy(input.password, policy.passwordMinLength)
+  if (!password.ok) return { ok: false, field: 'password', code: password.code }
+  const passwordHash = await hashPassword(input.password, policy.passwordHash)
+  const inserted = await insertUser(db, {
+    username: name.username,
+    usernameKey: name.key,
+    passwordHash,
+    now,
+  })
+  if (!inserted.ok) return { ok: false, field: 'username', code: inserted.code }
+  return inserted
+}
+
+/**
+ * Checks a username and password. An unknown name costs the same argon2
+ * verification as a known one (against a dummy hash) and gives the same null, so
+ * neither the answer nor its timing tells which names exist. A hash made with
+ * older parameters is replaced on success (DESIGN.md).
+ */
+export async function authenticate(
+  db: Queryable,
+  input: { username: string; password: string },
+  { policy }: { policy: AccountPolicy },
+): Promise<User | null> {
+  const name = checkUsername(input.username)
+  const user = name.ok ? await findUserByUsernameKey(db, name.key) : null
+  // No stored password is longer than the policy allows, so such input cannot match.
+  const passwordPossible = [...input.password].length <= PASSWORD_MAX_LENGTH
+  if (!user || !passwordPossible) {
+    await verifyPasswordHash(await dummyPasswordHash(policy.passwordHash), input.password)
+    return null
+  }
+  if (!(await verifyPasswordHash(user.passwordHash, input.password))) return null
+  if (passwordHashNeedsUpgrade(user.passwordHash, policy.passwordHash)) {
+    const upgraded = await hashPassword(input.password, policy.passwordHash)
+    await updatePasswordHash(db, user.id, upgraded)
+    return { ...user, passwordHash: upgraded }
+  }
+  return user
+}

@@ -1,0 +1,67 @@
+import { Algorithm, hash, verify } from '@node-rs/argon2'
+import { randomBytes } from 'node:crypto'
+import type { PasswordHashParams } from '../config.js'
+import { isCommonPassword } from './common-passwords.js'
+
+// Passwords behind two functions, parameters in one place (STYLE.md #9).
+// @node-rs/argon2 hashes on libuv's thread pool, so the event loop keeps serving.
+
+export const PASSWORD_MAX_LENGTH = 1024
+
+export type PasswordCheck =
+  | { ok: true }
+  | { ok: false; code: 'password_too_short' | 'password_too_long' | 'password_too_common' }
+
+/** NIST 800-63B §5.1.1.2: normalise with NFKC so the same password typed on any keyboard matches. */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC')
+}
+
+export function checkPasswordPolicy(password: string, minLength: number): PasswordCheck {
+  const length = [...normalizePassword(password)].length
+  if (length < minLength) return { ok: false, code: 'password_too_short' }
+  if (length > PASSWORD_MAX_LENGTH) return { ok: false, code: 'password_too_long' }
+  if (isCommonPassword(normalizePassword(password)))
+    return { ok: false, code: 'password_too_common' }
+  return { ok: true }
+}
+
+export function hashPassword(password: string, params: PasswordHashParams): Promise<string> {
+  return hash(normalizePassword(password), { algorithm: Algorithm.Argon2id, ...params })
+}
+
+/** False for a wrong password and for a hash that cannot be read, never an exception. */
+export async function verifyPasswordHash(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, normalizePassword(password))
+  } catch {
+    return false
+  }
+}
+
+/** True when the hash was made with other parameters than the configured ones. */
+export function passwordHashNeedsUpgrade(
+  passwordHash: string,
+  params: PasswordHashParams,
+): boolean {
+  const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash)
+  if (!match) return true
+  const [, m, t, p] = match.map(Number)
+  return m !== params.memoryCost || t !== params.timeCost || p !== params.parallelism
+}
+
+/**
+ * A hash of a random password, for the verification that an unknown username
+ * still costs (DESIGN.md): time does not tell which names exist. Made once per
+ * parameter set, on first use.
+ */
+const dummyHashes = new Map<string, Promise<string>>()
+export function dummyPasswordHash(params: PasswordHashParams): Promise<string> {
+  const key = `${params.memoryCost},${params.timeCost},${params.parallelism}`
+  let dummy = dummyHashes.get(key)
+  if (!dummy) {
+    dummy = hashPassword(randomBytes(16).toString('hex'), params)
+    dummyHashes.set(key, dummy)
+  }
+  return dummy
+}

@@ -1,0 +1,56 @@
+import type { SessionPolicy } from '../config.js'
+
+// Session lifetime arithmetic, kept pure so that it is tested without a database.
+
+export interface SessionTimes {
+  createdAt: Date
+  lastSeenAt: Date
+  /** The absolute limit, fixed at sign-in. */
+  expiresAt: Date
+  remember: boolean
+}
+
+export function absoluteExpiry(createdAt: Date, remember: boolean, policy: SessionPolicy): Date {
+  const lifetime = remember ? policy.rememberTimeoutSeconds : policy.absoluteTimeoutSeconds
+  return new Date(createdAt.getTime() + lifetime * 1000)
+}
+
+/** When the idle limit ends the session if it stays unused; null for remember-me sessions. */
+export function idleExpiry(session: SessionTimes, policy: SessionPolicy): Date | null {
+  if (session.remember) return null // CONTRACT.md: remember-me is not subject to the idle limit
+  return new Date(session.lastSeenAt.getTime() + policy.idleTimeoutSeconds * 1000)
+}
+
+/** The moment the session ends unless used again: the earlier of the two limits. */
+export function sessionEndsAt(session: SessionTimes, policy: SessionPolicy): Date {
+  const idle = idleExpiry(session, policy)
+  return idle && idle < session.expiresAt ? idle : session.expiresAt
+}
+
+export function isSessionExpired(session: SessionTimes, now: Date, policy: SessionPolicy): boolean {
+  return now.getTime() >= sessionEndsAt(session, policy).getTime()
+}
+
+/**
+ * Whether last_seen_at must be written now. Writing on every request would make
+ * each page view a write; writing rarely would end sessions early, since the idle
+ * limit counts from the stored value. CONTRACT.md enforces limits to within one
+ * second, so the stored value may lag by less than that: at most one write per
+ * session per second (or per tenth of a tiny idle limit), whatever the traffic.
+ */
+export function touchIntervalMs(policy: SessionPolicy): number {
+  return Math.min(1000, (policy.idleTimeoutSeconds * 1000) / 10)
+}
+
+// A remember-me session has no idle limit; its last_seen_at only informs the
+// account page, so once a minute is precise enough.
+const REMEMBER_TOUCH_INTERVAL_MS = 60_000
+
+export function sessionNeedsTouch(
+  session: SessionTimes,
+  now: Date,
+  policy: SessionPolicy,
+): boolean {
+  const interval = session.remember ? REMEMBER_TOUCH_INTERVAL_MS : touchIntervalMs(policy)
+  return now.getTime() - session.lastSeenAt.getTime() >= interval
+}

@@ -1,0 +1,177 @@
+import type { SessionPolicy } from '../config.js'
+import type { Queryable } from '../db/database.js'
+import {
+  absoluteExpiry,
+  isSessionExpired,
+  sessionNeedsTouch,
+  touchIntervalMs,
+  type SessionTimes,
+} from './session-expiry.js'
+import {
+  generateSessionToken,
+  hashSessionSecret,
+  parseSessionToken,
+  sessionSecretMatches,
+} from './tokens.js'
+
+// Session lifecycle as plain functions (STYLE.md #2, after Lucia v3 core.ts).
+
+export interface Session extends SessionTimes {
+  id: string
+  userId: number
+  userAgent: string | null
+  ip: string | null
+}
+
+export interface SessionUser {
+  id: number
+  username: string
+}
+
+export interface SessionValidation {
+  session: Session
+  user: SessionUser
+}
+
+interface SessionRow {
+  id: string
+  secret_hash: Uint8Array
+  user_id: number
+  created_at: Date
+  last_seen_at: Date
+  expires_at: Date
+  remember: boolean
+  user_agent: string | null
+  ip: string | null
+  username: string
+}
+
+function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+    remember: row.remember,
+    userAgent: row.user_agent,
+    ip: row.ip,
+  }
+}
+
+const USER_AGENT_MAX_LENGTH = 512
+
+export interface NewSession {
+  userId: number
+  remember: boolean
+  userAgent?: string | undefined
+  ip?: string | undefined
+}
+
+export async function createSession(
+  db: Queryable,
+  input: NewSession,
+  { now, policy }: { now: Date; policy: SessionPolicy },
+): Promise<{ token: string; session: Session }> {
+  const { id, secret, token } = generateSessionToken()
+  const session: Session = {
+    id,
+    userId: input.userId,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: absoluteExpiry(now, input.remember, policy),
+    remember: input.remember,
+    userAgent: input.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+    ip: input.ip ?? null,
+  }
+  await db.query(
+    `INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
+     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)`,
+    [
+      id,
+      hashSessionSecret(secret),
+      session.userId,
+      now,
+      session.expiresAt,
+      session.remember,
+      session.userAgent,
+      session.ip,
+    ],
+  )
+  return { token, session }
+}
+
+/**
+ * Checks a cookie's token: one round trip (session joined to its user), and a
+ * write only when last_seen_at has grown older than the touch interval. Anything
+ * invalid, unknown or expired is null, never an error; an expired row is deleted.
+ */
+export async function validateSessionToken(
+  db: Queryable,
+  token: string,
+  { now, policy }: { now: Date; policy: SessionPolicy },
+): Promise<SessionValidation | null> {
+  const parsed = parseSessionToken(token)
+  if (!parsed) return null
+  const [row] = await db.query<SessionRow>(
+    `SELECT s.id, s.secret_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at,
+            s.remember, s.user_agent, s.ip, u.username
+       FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.id = $1`,
+    [parsed.id],
+  )
+  if (!row || !sessionSecretMatches(parsed.secret, row.secret_hash)) return null
+  const session = toSession(row)
+  if (isSessionExpired(session, now, policy)) {
+    await invalidateSession(db, session.id)
+    return null
+  }
+  if (sessionNeedsTouch(session, now, policy)) {
+    // The condition repeats the interval check so concurrent requests of one
+    // session do not all write.
+    await db.query(
+      `UPDATE sessions SET last_seen_at = $2
+        WHERE id = $1 AND last_seen_at <= $2::timestamptz - make_interval(secs => $3)`,
+      [session.id, now, touchIntervalMs(policy) / 1000],
+    )
+    session.lastSeenAt = now
+  }
+  return { session, user: { id: row.user_id, username: row.username } }
+}
+
+export async function invalidateSession(db: Queryable, sessionId: string): Promise<void> {
+  await db.query('DELETE FROM sessions WHERE id = $1', [sessionId])
+}
+
+/** Ends every session of a user, or every one but `exceptSessionId`. */
+export async function invalidateUserSessions(
+  db: Queryable,
+  userId: number,
+  { exceptSessionId }: { exceptSessionId?: string } = {},
+): Promise<void> {
+  await db.query('DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2', [
+    userId,
+    exceptSessionId ?? null,
+  ])
+}
+
+/**
+ * Deletes at most `limit` sessions past either limit; the periodic purge calls it
+ * so the table does not grow forever, in bounded steps that never lock it long.
+ */
+export async function deleteExpiredSessions(
+  db: Queryable,
+  { now, policy, limit }: { now: Date; policy: SessionPolicy; limit: number },
+): Promise<number> {
+  const idleCutoff = new Date(now.getTime() - policy.idleTimeoutSeconds * 1000)
+  const rows = await db.query<{ id: string }>(
+    `DELETE FROM sessions WHERE id IN (
+       SELECT id FROM sessions WHERE expires_at <= $1
+       UNION
+       SELECT id FROM sessions WHERE NOT remember AND last_seen_at <= $2
+       LIMIT $3)
+     RETURNING id`,
+    [now, idleCutoff, limit],
+  )
+  return rows.length
+}

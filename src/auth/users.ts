@@ -1,0 +1,94 @@
+import { isUniqueViolation, type Queryable } from '../db/database.js'
+
+export interface User {
+  id: number
+  username: string
+  passwordHash: string
+  createdAt: Date
+}
+
+export interface Member {
+  id: number
+  username: string
+  createdAt: Date
+}
+
+interface UserRow {
+  id: number
+  username: string
+  password_hash: string
+  created_at: Date
+}
+
+/** Inserts a user; a name already taken (after folding) is a value, not an exception. */
+export async function insertUser(
+  db: Queryable,
+  input: { username: string; usernameKey: string; passwordHash: string; now: Date },
+): Promise<{ ok: true; user: User } | { ok: false; code: 'username_taken' }> {
+  try {
+    const [row] = await db.query<UserRow>(
+      `INSERT INTO users (username, username_key, password_hash, created_at)
+       VALUES ($1, $2, $3, $4)
+       RETURNING id, username, password_hash, created_at`,
+      [input.username, input.usernameKey, input.passwordHash, input.now],
+    )
+    return { ok: true, user: toUser(row!) }
+  } catch (error) {
+    if (isUniqueViolation(error)) return { ok: false, code: 'username_taken' }
+    throw error
+  }
+}
+
+export async function findUserByUsernameKey(
+  db: Queryable,
+  usernameKey: string,
+): Promise<User | null> {
+  const [row] = await db.query<UserRow>(
+    'SELECT id, username, password_hash, created_at FROM users WHERE username_key = $1',
+    [usernameKey],
+  )
+  return row ? toUser(row) : null
+}
+
+export async function updatePasswordHash(
+  db: Queryable,
+  userId: number,
+  passwordHash: string,
+): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, passwordHash])
+}
+
+export const MEMBERS_PAGE_SIZE = 50
+
+/**
+ * One page of members, newest first, paged by key (DESIGN.md): the cost of a page
+ * does not grow with the number of members, and there is no COUNT(*).
+ */
+export async function listMembers(
+  db: Queryable,
+  { afterId }: { afterId?: number | undefined } = {},
+): Promise<{ members: Member[]; nextAfterId: number | null }> {
+  const rows = await db.query<Omit<UserRow, 'password_hash'>>(
+    `SELECT id, username, created_at FROM users
+      WHERE ($1::bigint IS NULL OR id < $1)
+      ORDER BY id DESC
+      LIMIT $2`,
+    [afterId ?? null, MEMBERS_PAGE_SIZE + 1],
+  )
+  const members = rows.slice(0, MEMBERS_PAGE_SIZE).map((row) => ({
+    id: row.id,
+    username: row.username,
+    createdAt: row.created_at,
+  }))
+  const nextAfterId = rows.length > MEMBERS_PAGE_SIZE ? members[members.length - 1]!.id : null
+  return { members, nextAfterId }
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+  }
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod'
+
+// The one place that reads the environment (STYLE.md #10). Every variable of
+// CONTRACT.md is optional; a bad value stops the start with a line naming it.
+
+const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true')
+
+const seconds = z.coerce
+  .number({ error: 'must be a whole number of seconds' })
+  .int('must be a whole number of seconds')
+  .positive('must be a whole number of seconds greater than 0')
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a port number')
+    .min(0, 'must be a port number')
+    .max(65535, 'must be a port number')
+    .default(3000),
+  HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+  SESSION_IDLE_TIMEOUT: seconds.default(1800),
+  SESSION_ABSOLUTE_TIMEOUT: seconds.default(43200),
+  SESSION_REMEMBER_TIMEOUT: seconds.default(2592000),
+  COOKIE_SECURE: booleanFlag.optional(),
+  TRUST_PROXY: booleanFlag.default(false),
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  PASSWORD_MIN_LENGTH: z.coerce
+    .number({ error: 'must be a whole number from 8 to 1024' })
+    .int('must be a whole number from 8 to 1024')
+    .min(8, 'must be a whole number from 8 to 1024')
+    .max(1024, 'must be a whole number from 8 to 1024')
+    .default(8),
+  // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
+  PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(8192).max(1048576).default(19456),
+  PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(1).max(20).default(2),
+  PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+export interface PasswordHashParams {
+  readonly memoryCost: number
+  readonly timeCost: number
+  readonly parallelism: number
+}
+
+export interface SessionPolicy {
+  readonly idleTimeoutSeconds: number
+  readonly absoluteTimeoutSeconds: number
+  readonly rememberTimeoutSeconds: number
+}
+
+export interface Config {
+  readonly production: boolean
+  readonly port: number
+  readonly host: string
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+  readonly session: SessionPolicy
+  readonly cookieSecure: boolean
+  readonly trustProxy: boolean
+  readonly secretKey: string | undefined
+  readonly passwordMinLength: number
+  readonly passwordHash: PasswordHashParams
+  readonly logLevel: string
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID'
+}
+
+type Env = Record<string, string | undefined>
+
+export function loadConfig(env: Env = process.env): Config {
+  // An empty variable counts as unset, as shells and .env files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
+  const parsed = envSchema.safeParse(present)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const variable = String(issue?.path[0] ?? 'environment')
+    throw new ConfigError(`${variable}: ${issue?.message ?? 'invalid value'}`)
+  }
+  const e = parsed.data
+  const production = e.NODE_ENV === 'production'
+  return Object.freeze({
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    session: Object.freeze({
+      idleTimeoutSeconds: e.SESSION_IDLE_TIMEOUT,
+      absoluteTimeoutSeconds: e.SESSION_ABSOLUTE_TIMEOUT,
+      rememberTimeoutSeconds: e.SESSION_REMEMBER_TIMEOUT,
+    }),
+    cookieSecure: e.COOKIE_SECURE ?? production,
+    trustProxy: e.TRUST_PROXY,
+    secretKey: e.SECRET_KEY,
+    passwordMinLength: e.PASSWORD_MIN_LENGTH,
+    passwordHash: Object.freeze({
+      memoryCost: e.PASSWORD_HASH_MEMORY_KIB,
+      timeCost: e.PASSWORD_HASH_ITERATIONS,
+      parallelism: e.PASSWORD_HASH_PARALLELISM,
+    }),
+    logLevel: e.LOG_LEVEL,
+  })
+}

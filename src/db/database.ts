@@ -1,0 +1,35 @@
+// The one storage interface of Logon (STYLE.md #3). Two drivers implement it:
+// PGlite (embedded, the default) and node-postgres (DATABASE_URL). Both speak the
+// same PostgreSQL dialect, so every query in the code base runs on either.
+
+export interface Queryable {
+  /** Runs one parameterised statement and returns its rows. */
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>
+}
+
+export interface Database extends Queryable {
+  readonly engine: 'pglite' | 'postgres'
+  /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * The database could not be reached or stopped answering. Routes never catch it:
+ * the error handler turns it into a short 503 (CONTRACT.md).
+ */
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'DB_UNAVAILABLE'
+  constructor(options?: { cause?: unknown }) {
+    super('The database is not answering', options)
+  }
+}
+
+/** SQLSTATE 23505: a unique constraint refused the row. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505'
+}

@@ -1,0 +1,36 @@
+import { PGlite, types, type Transaction } from '@electric-sql/pglite'
+import type { Database, Queryable } from './database.js'
+
+// int8 as a JavaScript number, as in the postgres driver: ids stay far below 2^53.
+const parsers = { [types.INT8]: (value: string) => Number(value) }
+
+function wrap(target: PGlite | Transaction): Queryable {
+  return {
+    async query<Row>(sql: string, params: readonly unknown[] = []) {
+      const result = await target.query<Row>(sql, params as unknown[])
+      return result.rows
+    },
+    async exec(sql: string) {
+      await target.exec(sql)
+    },
+  }
+}
+
+/**
+ * Opens the embedded database. `dataDir` undefined keeps it in memory (tests).
+ * relaxedDurability stays false (the default): each query result is returned only
+ * after PGlite has flushed its writes, so a 303 after a write survives a crash.
+ */
+export async function openPGliteDatabase(dataDir?: string): Promise<Database> {
+  const pg = await PGlite.create({ dataDir, parsers, relaxedDurability: false })
+  const base = wrap(pg)
+  return {
+    engine: 'pglite',
+    ...base,
+    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    async ping() {
+      await pg.query('SELECT 1')
+    },
+    close: () => pg.close(),
+  }
+}

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify'
+import type { Database } from '../../db/database.js'
+
+// /readyz answers within the contract's 5 s even when the database hangs.
+const READY_TIMEOUT_MS = 2_000
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+export async function healthRoutes(app: FastifyInstance, { db }: { db: Database }) {
+  app.get('/healthz', async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send('ok'),
+  )
+
+  app.get('/readyz', async (request, reply) => {
+    reply.header('cache-control', 'no-store')
+    try {
+      await withTimeout(db.ping(), READY_TIMEOUT_MS)
+      return reply.send('ready')
+    } catch (error) {
+      request.log.warn({ err: error }, 'database not ready')
+      return reply.code(503).send('database unavailable')
+    }
+  })
+}

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { listMembers } from '../../auth/users.js'
+import type { Database } from '../../db/database.js'
+import { SignedInHomePage, SignedOutHomePage } from '../../views/home-page.js'
+import { HttpError } from '../errors.js'
+import { pageContext, sendPage } from '../pages.js'
+
+const homeQuery = z.object({
+  // A member id from the previous page's "Next" link.
+  after: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+})
+
+export async function homeRoutes(app: FastifyInstance, { db }: { db: Database }) {
+  app.get('/', async (request, reply) => {
+    const ctx = pageContext(request, reply)
+    if (!request.user) return sendPage(reply, 200, <SignedOutHomePage ctx={ctx} />)
+    const query = homeQuery.safeParse(request.query)
+    if (!query.success) throw new HttpError(400, 'INVALID_CURSOR')
+    const { members, nextAfterId } = await listMembers(db, { afterId: query.data.after })
+    return sendPage(
+      reply,
+      200,
+      <SignedInHomePage
+        ctx={ctx}
+        username={request.user.username}
+        members={members}
+        nextAfterId={nextAfterId}
+        isFirstPage={query.data.after === undefined}
+      />,
+    )
+  })
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { authenticate, type AccountPolicy } from '../../auth/accounts.js'
+import { LoginPage, type LoginForm } from '../../views/login-page.js'
+import { safeNextPath } from '../next-path.js'
+import { pageContext, sendPage } from '../pages.js'
+import { endSession, startSession, type SessionSettings } from '../sign-in.js'
+
+const loginQuery = z.object({ next: z.string().optional() }).catch({})
+
+const loginBody = z.object({
+  username: z.string().max(256),
+  password: z.string().max(8192),
+  remember: z.literal('on').optional(),
+  next: z.string().max(2048).optional(),
+})
+
+export interface LoginRouteOptions {
+  sessions: SessionSettings
+  accounts: AccountPolicy
+}
+
+export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions) {
+  function showForm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    statusCode: number,
+    form: LoginForm,
+  ) {
+    return sendPage(reply, statusCode, <LoginPage ctx={pageContext(request, reply)} form={form} />)
+  }
+
+  app.get('/login', (request, reply) => {
+    const next = safeNextPath(loginQuery.parse(request.query).next)
+    return showForm(request, reply, 200, { username: '', next, remember: false })
+  })
+
+  app.post('/login', async (request, reply) => {
+    const body = loginBody.safeParse(request.body)
+    if (!body.success) {
+      const typed = (request.body as { username?: unknown } | undefined)?.username
+      return showForm(request, reply, 400, {
+        username: typeof typed === 'string' ? typed.slice(0, 256) : '',
+        next: undefined,
+        remember: false,
+        error: pageContext(request, reply).t('error.form_invalid'),
+      })
+    }
+    const { username, password, remember, next } = body.data
+    const user = await authenticate(
+      opts.sessions.db,
+      { username, password },
+      { policy: opts.accounts },
+    )
+    if (!user) {
+      // The same status, words and cost for an unknown name and a wrong password.
+      return showForm(request, reply, 401, {
+        username,
+        next: safeNextPath(next),
+        remember: remember === 'on',
+        error: pageContext(request, reply).t('login.failed'),
+      })
+    }
+    await startSession(
+      request,
+      reply,
+      { userId: user.id, remember: remember === 'on' },
+      opts.sessions,
+    )
+    return reply.redirect(safeNextPath(next) ?? '/', 303)
+  })
+
+  // Sign-out is a POST with the form token (a GET could be triggered by any page).
+  app.post('/logout', async (request, reply) => {
+    await endSession(request, reply, opts.sessions)
+    return reply.redirect('/', 303)
+  })
+}

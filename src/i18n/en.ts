@@ -1,0 +1,62 @@
+// Every word a user sees, in one catalog. Simplified Chinese will be a sibling
+// file with the same keys (the type below makes a missing key a compile error).
+export const en = {
+  'app.name': 'Logon',
+  'nav.home': 'Home',
+  'nav.signIn': 'Sign in',
+  'nav.register': 'Register',
+  'nav.signOut': 'Sign out',
+  'nav.skipToContent': 'Skip to content',
+
+  'home.title': 'Home',
+  'home.signedInAs': 'Signed in as {name}',
+  'home.welcome': 'Welcome to Logon',
+  'home.signedOutIntro':
+    'Sign in to see the members, or create an account: it takes a name and a password.',
+  'home.members': 'Members',
+  'home.membersEmpty': 'No more members.',
+  'home.joined': 'joined',
+  'home.next': 'Next page',
+  'home.first': 'First page',
+
+  'register.title': 'Create an account',
+  'register.submit': 'Create account',
+  'register.haveAccount': 'Already have an account?',
+  'register.usernameHint': '2 to 32 letters, digits, "_", "-" or ".".',
+  'register.passwordHint':
+    'At least {min} characters. Long phrases are good; very common passwords are refused.',
+
+  'login.title': 'Sign in',
+  'login.submit': 'Sign in',
+  'login.remember': 'Keep me signed in on this device',
+  'login.noAccount': 'No account yet?',
+  'login.failed': 'Invalid username or password',
+
+  'field.username': 'Username',
+  'field.password': 'Password',
+
+  'error.username_missing': 'Enter a username.',
+  'error.username_length': 'A username has 2 to 32 characters.',
+  'error.username_characters':
+    'A username may hold letters, digits, "_", "-" and ".", and starts with a letter or digit.',
+  'error.username_taken': 'That name is taken. Choose another.',
+  'error.password_too_short': 'A password needs at least {min} characters.',
+  'error.password_too_long': 'A password has at most 1024 characters.',
+  'error.password_too_common':
+    'That password is too common: it is on a list of passwords attackers try first. Choose another.',
+  'error.form_invalid': 'The form was not filled in as expected. Please try again.',
+
+  'http.badRequest': 'The request could not be understood.',
+  'http.forbidden':
+    'This request was refused because it did not come from this site’s own form. Reload the page and try again.',
+  'http.notFound': 'There is no page at this address.',
+  'http.tooLarge': 'The request is too large.',
+  'http.unsupportedMediaType': 'This kind of request body is not accepted.',
+  'http.unavailable': 'Logon is temporarily unavailable. Please try again in a moment.',
+  'http.internal': 'Something went wrong on our side. Please try again.',
+  'http.errorTitle': 'Error',
+  'http.backHome': 'Back to the home page',
+} as const
+
+export type MessageKey = keyof typeof en
+export type Catalog = Record<MessageKey, string>

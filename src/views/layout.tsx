@@ -1,0 +1,63 @@
+import type { ComponentChildren } from 'preact'
+import type { PageContext } from './page-context.js'
+
+export function Layout({
+  ctx,
+  title,
+  children,
+}: {
+  ctx: PageContext
+  title: string
+  children: ComponentChildren
+}) {
+  const { t, user } = ctx
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · ${t('app.name')}`}</title>
+        <link rel="stylesheet" href="/assets/pico.classless.min.css" />
+        <link rel="stylesheet" href="/assets/app.css" />
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          {t('nav.skipToContent')}
+        </a>
+        <header>
+          <nav>
+            <ul>
+              <li>
+                <a href="/" class="brand">
+                  <strong>{t('app.name')}</strong>
+                </a>
+              </li>
+            </ul>
+            <ul>
+              {user ? (
+                <li>
+                  <form method="post" action="/logout" class="inline-form">
+                    <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+                    <button type="submit" class="secondary">
+                      {t('nav.signOut')}
+                    </button>
+                  </form>
+                </li>
+              ) : (
+                <>
+                  <li>
+                    <a href="/login">{t('nav.signIn')}</a>
+                  </li>
+                  <li>
+                    <a href="/register">{t('nav.register')}</a>
+                  </li>
+                </>
+              )}
+            </ul>
+          </nav>
+        </header>
+        <main id="main">{children}</main>
+      </body>
+    </html>
+  )
+}

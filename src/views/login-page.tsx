@@ -1,0 +1,51 @@
+import { Field } from './field.js'
+import { Layout } from './layout.js'
+import type { PageContext } from './page-context.js'
+
+export interface LoginForm {
+  username: string
+  next: string | undefined
+  remember: boolean
+  error?: string | undefined
+}
+
+export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) {
+  const { t } = ctx
+  return (
+    <Layout ctx={ctx} title={t('login.title')}>
+      <h1>{t('login.title')}</h1>
+      <form method="post" action="/login">
+        <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+        {form.next ? <input type="hidden" name="next" value={form.next} /> : null}
+        {form.error ? (
+          <p class="form-error" role="alert" id="login-error">
+            {form.error}
+          </p>
+        ) : null}
+        <Field
+          ctx={ctx}
+          name="username"
+          label="field.username"
+          type="text"
+          value={form.username}
+          autocomplete="username"
+        />
+        <Field
+          ctx={ctx}
+          name="password"
+          label="field.password"
+          type="password"
+          autocomplete="current-password"
+        />
+        <label>
+          <input type="checkbox" name="remember" value="on" checked={form.remember} />
+          {t('login.remember')}
+        </label>
+        <button type="submit">{t('login.submit')}</button>
+      </form>
+      <p>
+        {t('login.noAccount')} <a href="/register">{t('nav.register')}</a>
+      </p>
+    </Layout>
+  )
+}

@@ -1,0 +1,9 @@
+import type { SessionUser } from '../auth/sessions.js'
+import type { Translate } from '../i18n/translate.js'
+
+/** What every page needs from the request: words, the signed-in user, the form token. */
+export interface PageContext {
+  t: Translate
+  user: SessionUser | null
+  csrfToken: string
+}

@@ -1,0 +1,54 @@
+import { Field } from './field.js'
+import { Layout } from './layout.js'
+import type { PageContext } from './page-context.js'
+
+export interface RegisterForm {
+  username: string
+  errors: {
+    username?: string | undefined
+    password?: string | undefined
+    form?: string | undefined
+  }
+  passwordMinLength: number
+}
+
+export function RegisterPage({ ctx, form }: { ctx: PageContext; form: RegisterForm }) {
+  const { t } = ctx
+  return (
+    <Layout ctx={ctx} title={t('register.title')}>
+      <h1>{t('register.title')}</h1>
+      <form method="post" action="/register">
+        <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+        {form.errors.form ? (
+          <p class="form-error" role="alert">
+            {form.errors.form}
+          </p>
+        ) : null}
+        <Field
+          ctx={ctx}
+          name="username"
+          label="field.username"
+          type="text"
+          value={form.username}
+          error={form.errors.username}
+          hint={t('register.usernameHint')}
+          autocomplete="username"
+        />
+        <Field
+          ctx={ctx}
+          name="password"
+          label="field.password"
+          type="password"
+          error={form.errors.password}
+          hint={t('register.passwordHint', { min: form.passwordMinLength })}
+          autocomplete="new-password"
+          minLength={form.passwordMinLength}
+        />
+        <button type="submit">{t('register.submit')}</button>
+      </form>
+      <p>
+        {t('register.haveAccount')} <a href="/login">{t('nav.signIn')}</a>
+      </p>
+    </Layout>
+  )
+}

@@ -1,0 +1,8 @@
+import type { JSX } from 'preact'
+import { renderToString } from 'preact-render-to-string'
+
+// Views are Preact components rendered on the server: text and attributes are
+// escaped by default; raw HTML would need dangerouslySetInnerHTML, used nowhere.
+export function renderDocument(page: JSX.Element): string {
+  return `<!doctype html>${renderToString(page)}`
+}
