@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config.js'
+import type { Database } from '../../src/db/database.js'
+import { openTestDatabase, type EngineName } from './databases.js'
+
+/** A clock tests move forward to cross session limits without waiting. */
+export class TestClock {
+  private current: number
+  constructor(start = Date.parse('2026-01-01T12:00:00Z')) {
+    this.current = start
+  }
+  now = (): Date => new Date(this.current)
+  advanceSeconds(seconds: number): void {
+    this.current += seconds * 1000
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  db: Database
+  config: Config
+  clock: TestClock
+  close(): Promise<void>
+}
+
+export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef'
+
+/** The real app on a fresh database of the given engine, with env overrides. */
+export async function startTestApp(
+  engine: EngineName,
+  { env = {}, clock = new TestClock() }: { env?: Record<string, string>; clock?: TestClock } = {},
+): Promise<TestApp> {
+  const { db, close } = await openTestDatabase(engine)
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env })
+  const app = await buildApp({ config, db, secret: TEST_SECRET, now: clock.now })
+  await app.ready()
+  return {
+    app,
+    db,
+    config,
+    clock,
+    async close() {
+      await app.close()
+      await close()
+    },
+  }
+}
