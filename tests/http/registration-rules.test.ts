@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { TestClient } from '../helpers/client.js'
+import { engines } from '../helpers/databases.js'
+import { startTestApp, type TestApp } from '../helpers/test-app.js'
+
+const PASSWORD = 'a long and uncommon passphrase'
+
+function fieldError(body: string, field: string): string | undefined {
+  return new RegExp(`id="${field}-error"[^>]*>([^<]*)<`).exec(body)?.[1]
+}
+
+for (const engine of engines) {
+  describe(`registration rules (${engine})`, () => {
+    let t: TestApp
+    before(async () => {
+      t = await startTestApp(engine)
+    })
+    after(() => t.close())
+
+    const invalid: Array<{ name: string; username: string; password: string; field: string; pattern: RegExp }> = [
+      { name: 'a one-character name', username: 'a', password: PASSWORD, field: 'username', pattern: /2 to 32/ },
+      { name: 'a 33-character name', username: 'x'.repeat(33), password: PASSWORD, field: 'username', pattern: /2 to 32/ },
+      { name: 'a name with a space', username: 'two words', password: PASSWORD, field: 'username', pattern: /letters/ },
+      { name: 'a name with markup', username: '<b>x</b>', password: PASSWORD, field: 'username', pattern: /letters/ },
+      { name: 'an empty name', username: '', password: PASSWORD, field: 'username', pattern: /Enter a username/ },
+      { name: 'a 7-character password', username: 'dora', password: 'abcdefg', field: 'password', pattern: /at least 8/ },
+      { name: 'a common password', username: 'dora', password: 'password123', field: 'password', pattern: /too common/ },
+      { name: 'a 1025-character password', username: 'dora', password: 'p'.repeat(1025), field: 'password', pattern: /at most 1024/ },
+    ]
+    for (const c of invalid) {
+      test(`${c.name} gets 400 with the message next to its field and the name kept`, async () => {
+        const response = await new TestClient(t.app).register(c.username, c.password)
+        assert.equal(response.statusCode, 400)
+        assert.match(fieldError(response.body, c.field) ?? '', c.pattern)
+        assert.match(response.body, new RegExp(`aria-describedby="${c.field}-error`))
+        if (c.username) {
+          const escaped = c.username.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;')
+          assert.ok(response.body.includes(`value="${escaped}"`), 'the typed username is kept, escaped')
+          assert.ok(!response.body.includes('<b>x</b>'), 'markup in a name is never raw HTML')
+        }
+        assert.ok(!response.body.includes(c.password) || c.password.length < 8, 'the password is not echoed')
+        const rows = await t.db.query('SELECT 1 FROM users')
+        assert.equal(rows.length, 0, 'nothing was stored')
+      })
+    }
+
+    test('names from the contract register: 张三, Straße, a 32-character name', async () => {
+      for (const name of ['张三', 'Straße', 'n'.repeat(32), 'नमस्ते', 'a_b-c.d']) {
+        const response = await new TestClient(t.app).register(name, PASSWORD)
+        assert.equal(response.statusCode, 303, name)
+      }
+      const home = await new TestClient(t.app).login('张三', PASSWORD).then(async (r) => r)
+      assert.equal(home.statusCode, 303)
+    })
+
+    test('a name taken after NFKC and case folding gets 409 with the form again', async () => {
+      for (const taken of ['STRASSE', 'strasse', 'ＳＴＲＡＳＳＥ']) {
+        const response = await new TestClient(t.app).register(taken, PASSWORD)
+        assert.equal(response.statusCode, 409, taken)
+        assert.match(fieldError(response.body, 'username') ?? '', /taken/)
+        assert.ok(response.body.includes(`value="${taken}"`))
+      }
+      const rows = await t.db.query("SELECT 1 FROM users WHERE username_key = 'strasse'")
+      assert.equal(rows.length, 1)
+    })
+
+    test('sign-in folds the name too: STRASSE signs in as Straße', async () => {
+      const client = new TestClient(t.app)
+      assert.equal((await client.login('STRASSE', PASSWORD)).statusCode, 303)
+      assert.match((await client.get('/')).body, /Signed in as Straße/)
+    })
+
+    test('a password is stored NFKC-normalised: the full-width form of a password signs in', async () => {
+      await new TestClient(t.app).register('wide', 'Ｐａｓｓ ｐｈｒａｓｅ ９９')
+      const response = await new TestClient(t.app).login('wide', 'Pass phrase 99')
+      assert.equal(response.statusCode, 303)
+    })
+
+    test('PASSWORD_MIN_LENGTH raises the minimum', async () => {
+      const strict = await startTestApp(engine, { env: { PASSWORD_MIN_LENGTH: '16' } })
+      try {
+        const short = await new TestClient(strict.app).register('erin', 'fifteen chars!!')
+        assert.equal(short.statusCode, 400)
+        assert.match(fieldError(short.body, 'password') ?? '', /at least 16/)
+        const long = await new TestClient(strict.app).register('erin', 'sixteen chars!!!')
+        assert.equal(long.statusCode, 303)
+      } finally {
+        await strict.close()
+      }
+    })
+
+    test('parallel registrations of one name: exactly one wins, the rest get 409, never a 5xx', async () => {
+      const clients = Array.from({ length: 8 }, () => new TestClient(t.app))
+      const pages = await Promise.all(clients.map((c) => c.get('/register')))
+      const responses = await Promise.all(
+        clients.map((c, i) => {
+          const token = /name="_csrf" value="([^"]+)"/.exec(pages[i]!.body)![1]!
+          return c.post('/register', { _csrf: token, username: i % 2 ? 'Racer' : 'racer', password: PASSWORD })
+        }),
+      )
+      const codes = responses.map((r) => r.statusCode).sort()
+      assert.deepEqual(codes, [303, 409, 409, 409, 409, 409, 409, 409])
+      const rows = await t.db.query("SELECT 1 FROM users WHERE username_key = 'racer'")
+      assert.equal(rows.length, 1)
+    })
+  })
+}
