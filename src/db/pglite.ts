@@ -18,8 +18,9 @@ function wrap(target: PGlite | Transaction): Queryable {
 
 /**
  * Opens the embedded database. `dataDir` undefined keeps it in memory (tests).
- * relaxedDurability stays false (the default): each query result is returned only
- * after PGlite has flushed its writes, so a 303 after a write survives a crash.
+ * relaxedDurability stays false and synchronous_commit on (the defaults): a commit's
+ * WAL reaches the OS through NODEFS before the query resolves, so a 303 after a write
+ * survives a crash of the process. (PGlite runs with fsync=off: not a power loss.)
  */
 export async function openPGliteDatabase(dataDir?: string): Promise<Database> {
   const pg = await PGlite.create({ dataDir, parsers, relaxedDurability: false })
