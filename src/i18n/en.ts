@@ -56,6 +56,10 @@ export const en = {
   'http.internal': 'Something went wrong on our side. Please try again.',
   'http.errorTitle': 'Error',
   'http.backHome': 'Back to the home page',
+
+  'health.alive': 'ok',
+  'health.ready': 'ready',
+  'health.notReady': 'The database is not answering.',
 } as const
 
 export type MessageKey = keyof typeof en

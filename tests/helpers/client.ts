@@ -55,7 +55,8 @@ export class TestClient {
   private remember(response: LightMyRequestResponse): void {
     for (const cookie of response.cookies as SetCookie[]) {
       const expired =
-        cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now())
+        cookie.maxAge === 0 ||
+        (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now())
       if (expired) this.jar.delete(cookie.name)
       else this.jar.set(cookie.name, cookie.value)
     }

@@ -18,7 +18,10 @@ export interface TestDatabase {
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined
 
-export async function openTestDatabase(engine: EngineName, { migrated = true } = {}): Promise<TestDatabase> {
+export async function openTestDatabase(
+  engine: EngineName,
+  { migrated = true } = {},
+): Promise<TestDatabase> {
   if (engine === 'pglite') {
     const db = await openPGliteDatabase()
     if (migrated) await migrate(db)

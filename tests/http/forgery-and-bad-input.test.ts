@@ -7,7 +7,14 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js'
 const PASSWORD = 'a long and uncommon passphrase'
 
 function assertNoLeak(body: string) {
-  for (const marker of [/at \w+ \(/, /\.ts:\d+/, /SELECT|INSERT|DELETE FROM/, /\$argon2/, /stack/i, /pglite|node_modules/i]) {
+  for (const marker of [
+    /at \w+ \(/,
+    /\.ts:\d+/,
+    /SELECT|INSERT|DELETE FROM/,
+    /\$argon2/,
+    /stack/i,
+    /pglite|node_modules/i,
+  ]) {
     assert.doesNotMatch(body, marker)
   }
 }
@@ -42,7 +49,10 @@ for (const engine of engines) {
       await client.get('/register')
       const response = await client.post('/register', { username: 'forged', password: PASSWORD })
       assert.equal(response.statusCode, 403)
-      assert.equal((await t.db.query("SELECT 1 FROM users WHERE username_key = 'forged'")).length, 0)
+      assert.equal(
+        (await t.db.query("SELECT 1 FROM users WHERE username_key = 'forged'")).length,
+        0,
+      )
     })
 
     test("another client's token gets 403", async () => {
@@ -50,23 +60,46 @@ for (const engine of engines) {
       const token = (await formFor(attacker, '/register', '/register'))._csrf!
       const victim = new TestClient(t.app)
       await victim.get('/register') // the victim has a token cookie of its own
-      const response = await victim.post('/register', { _csrf: token, username: 'forged2', password: PASSWORD })
+      const response = await victim.post('/register', {
+        _csrf: token,
+        username: 'forged2',
+        password: PASSWORD,
+      })
       assert.equal(response.statusCode, 403)
-      const noCookie = await new TestClient(t.app).post('/register', { _csrf: token, username: 'forged2', password: PASSWORD })
+      const noCookie = await new TestClient(t.app).post('/register', {
+        _csrf: token,
+        username: 'forged2',
+        password: PASSWORD,
+      })
       assert.equal(noCookie.statusCode, 403)
-      assert.equal((await t.db.query("SELECT 1 FROM users WHERE username_key = 'forged2'")).length, 0)
+      assert.equal(
+        (await t.db.query("SELECT 1 FROM users WHERE username_key = 'forged2'")).length,
+        0,
+      )
     })
 
     test('a tampered token cookie gets 403', async () => {
       const client = new TestClient(t.app)
       const fields = await formFor(client, '/login', '/login')
       const [name, value] = [...client.jar].find(([n]) => n === 'csrf')!
-      client.jar.set(name, value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))
-      const response = await client.post('/login', { ...fields, username: 'victor', password: PASSWORD })
+      client.jar.set(
+        name,
+        value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+      )
+      const response = await client.post('/login', {
+        ...fields,
+        username: 'victor',
+        password: PASSWORD,
+      })
       assert.equal(response.statusCode, 403)
     })
 
-    const foreignOrigins = ['https://evil.example', 'null', 'http://localhost:80.evil.example', 'http://localhost:81']
+    const foreignOrigins = [
+      'https://evil.example',
+      'null',
+      'http://localhost:80.evil.example',
+      'http://localhost:81',
+    ]
     for (const origin of foreignOrigins) {
       test(`a POST with Origin ${origin} gets 403 even with a valid token`, async () => {
         const client = new TestClient(t.app)
@@ -81,27 +114,39 @@ for (const engine of engines) {
     test('a POST with Sec-Fetch-Site: cross-site gets 403', async () => {
       const client = new TestClient(t.app)
       const fields = await formFor(client, '/login', '/login')
-      const response = await client.post('/login', { ...fields, username: 'victor', password: PASSWORD }, {
-        'sec-fetch-site': 'cross-site',
-      })
+      const response = await client.post(
+        '/login',
+        { ...fields, username: 'victor', password: PASSWORD },
+        {
+          'sec-fetch-site': 'cross-site',
+        },
+      )
       assert.equal(response.statusCode, 403)
     })
 
     test('a same-origin POST (Origin of this site) with its token succeeds', async () => {
       const client = new TestClient(t.app)
       const fields = await formFor(client, '/login', '/login')
-      const response = await client.post('/login', { ...fields, username: 'victor', password: PASSWORD }, {
-        origin: 'http://localhost:80',
-        host: 'localhost:80',
-        'sec-fetch-site': 'same-origin',
-      })
+      const response = await client.post(
+        '/login',
+        { ...fields, username: 'victor', password: PASSWORD },
+        {
+          origin: 'http://localhost:80',
+          host: 'localhost:80',
+          'sec-fetch-site': 'same-origin',
+        },
+      )
       assert.equal(response.statusCode, 303)
     })
 
     test('a body over 64 KiB gets 413', async () => {
       const client = new TestClient(t.app)
       const fields = await formFor(client, '/register', '/register')
-      const response = await client.post('/register', { ...fields, username: 'big', password: 'x'.repeat(70 * 1024) })
+      const response = await client.post('/register', {
+        ...fields,
+        username: 'big',
+        password: 'x'.repeat(70 * 1024),
+      })
       assert.equal(response.statusCode, 413)
       assertNoLeak(response.body)
     })
@@ -109,7 +154,11 @@ for (const engine of engines) {
     test('repeated fields (arrays) get 400 with the form again', async () => {
       const client = new TestClient(t.app)
       const fields = await formFor(client, '/register', '/register')
-      const response = await client.post('/register', { ...fields, username: ['a1', 'a2'], password: PASSWORD })
+      const response = await client.post('/register', {
+        ...fields,
+        username: ['a1', 'a2'],
+        password: PASSWORD,
+      })
       assert.equal(response.statusCode, 400)
       assert.match(response.body, /<form method="post" action="\/register"/)
     })
@@ -118,7 +167,10 @@ for (const engine of engines) {
       const client = new TestClient(t.app)
       const login = await client.post('/login', await formFor(client, '/login', '/login'))
       assert.equal(login.statusCode, 400)
-      const register = await client.post('/register', await formFor(client, '/register', '/register'))
+      const register = await client.post(
+        '/register',
+        await formFor(client, '/register', '/register'),
+      )
       assert.equal(register.statusCode, 400)
     })
 
@@ -128,7 +180,10 @@ for (const engine of engines) {
       const response = await t.app.inject({
         method: 'POST',
         url: '/login',
-        headers: { 'content-type': 'application/json', cookie: [...client.jar].map(([n, v]) => `${n}=${v}`).join('; ') },
+        headers: {
+          'content-type': 'application/json',
+          cookie: [...client.jar].map(([n, v]) => `${n}=${v}`).join('; '),
+        },
         payload: JSON.stringify({ ...fields, username: 42, password: { $ne: 1 } }),
       })
       assert.equal(response.statusCode, 400)
@@ -168,9 +223,21 @@ for (const engine of engines) {
     })
 
     test('every response carries CSP with frame-ancestors, nosniff and Referrer-Policy', async () => {
-      for (const url of ['/', '/login', '/register', '/healthz', '/readyz', '/nope', '/assets/app.css']) {
+      for (const url of [
+        '/',
+        '/login',
+        '/register',
+        '/healthz',
+        '/readyz',
+        '/nope',
+        '/assets/app.css',
+      ]) {
         const response = await t.app.inject({ method: 'GET', url })
-        assert.match(String(response.headers['content-security-policy']), /frame-ancestors 'none'/, url)
+        assert.match(
+          String(response.headers['content-security-policy']),
+          /frame-ancestors 'none'/,
+          url,
+        )
         assert.match(String(response.headers['content-security-policy']), /default-src 'none'/, url)
         assert.equal(response.headers['x-content-type-options'], 'nosniff', url)
         assert.ok(response.headers['referrer-policy'], url)

@@ -32,7 +32,11 @@ for (const engine of engines) {
       const response = await fetch(`${base}/register`, {
         method: 'POST',
         redirect: 'manual',
-        headers: { origin: base, cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          origin: base,
+          cookie: csrfCookie,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ ...fields, username: 'socket_user', password: PASSWORD }),
       })
       assert.equal(response.status, 303)
@@ -46,7 +50,11 @@ for (const engine of engines) {
     })
 
     test('behind a trusted proxy, the public origin comes from X-Forwarded-Proto/Host', async () => {
-      const proxyHeaders = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'logon.example', 'x-forwarded-for': '203.0.113.7' }
+      const proxyHeaders = {
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'logon.example',
+        'x-forwarded-for': '203.0.113.7',
+      }
       const page = await fetch(`${base}/login`, { headers: proxyHeaders })
       const fields = hiddenInputs(await page.text(), '/login')
       const post = (origin: string) =>
@@ -64,8 +72,12 @@ for (const engine of engines) {
       assert.equal((await post(base)).status, 403, 'the internal origin is not the public one')
       const signedIn = await post('https://logon.example')
       assert.equal(signedIn.status, 303)
-      const token = /^session=([^.]+)\./.exec(signedIn.headers.getSetCookie().find((c) => c.startsWith('session='))!)
-      const [row] = await t.db.query<{ ip: string }>('SELECT ip FROM sessions WHERE id = $1', [token?.[1]])
+      const token = /^session=([^.]+)\./.exec(
+        signedIn.headers.getSetCookie().find((c) => c.startsWith('session='))!,
+      )
+      const [row] = await t.db.query<{ ip: string }>('SELECT ip FROM sessions WHERE id = $1', [
+        token?.[1],
+      ])
       assert.equal(row?.ip, '203.0.113.7', 'the client address is the first X-Forwarded-For entry')
     })
 

@@ -18,15 +18,69 @@ for (const engine of engines) {
     })
     after(() => t.close())
 
-    const invalid: Array<{ name: string; username: string; password: string; field: string; pattern: RegExp }> = [
-      { name: 'a one-character name', username: 'a', password: PASSWORD, field: 'username', pattern: /2 to 32/ },
-      { name: 'a 33-character name', username: 'x'.repeat(33), password: PASSWORD, field: 'username', pattern: /2 to 32/ },
-      { name: 'a name with a space', username: 'two words', password: PASSWORD, field: 'username', pattern: /letters/ },
-      { name: 'a name with markup', username: '<b>x</b>', password: PASSWORD, field: 'username', pattern: /letters/ },
-      { name: 'an empty name', username: '', password: PASSWORD, field: 'username', pattern: /Enter a username/ },
-      { name: 'a 7-character password', username: 'dora', password: 'abcdefg', field: 'password', pattern: /at least 8/ },
-      { name: 'a common password', username: 'dora', password: 'password123', field: 'password', pattern: /too common/ },
-      { name: 'a 1025-character password', username: 'dora', password: 'p'.repeat(1025), field: 'password', pattern: /at most 1024/ },
+    const invalid: Array<{
+      name: string
+      username: string
+      password: string
+      field: string
+      pattern: RegExp
+    }> = [
+      {
+        name: 'a one-character name',
+        username: 'a',
+        password: PASSWORD,
+        field: 'username',
+        pattern: /2 to 32/,
+      },
+      {
+        name: 'a 33-character name',
+        username: 'x'.repeat(33),
+        password: PASSWORD,
+        field: 'username',
+        pattern: /2 to 32/,
+      },
+      {
+        name: 'a name with a space',
+        username: 'two words',
+        password: PASSWORD,
+        field: 'username',
+        pattern: /letters/,
+      },
+      {
+        name: 'a name with markup',
+        username: '<b>x</b>',
+        password: PASSWORD,
+        field: 'username',
+        pattern: /letters/,
+      },
+      {
+        name: 'an empty name',
+        username: '',
+        password: PASSWORD,
+        field: 'username',
+        pattern: /Enter a username/,
+      },
+      {
+        name: 'a 7-character password',
+        username: 'dora',
+        password: 'abcdefg',
+        field: 'password',
+        pattern: /at least 8/,
+      },
+      {
+        name: 'a common password',
+        username: 'dora',
+        password: 'password123',
+        field: 'password',
+        pattern: /too common/,
+      },
+      {
+        name: 'a 1025-character password',
+        username: 'dora',
+        password: 'p'.repeat(1025),
+        field: 'password',
+        pattern: /at most 1024/,
+      },
     ]
     for (const c of invalid) {
       test(`${c.name} gets 400 with the message next to its field and the name kept`, async () => {
@@ -35,11 +89,20 @@ for (const engine of engines) {
         assert.match(fieldError(response.body, c.field) ?? '', c.pattern)
         assert.match(response.body, new RegExp(`aria-describedby="${c.field}-error`))
         if (c.username) {
-          const escaped = c.username.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;')
-          assert.ok(response.body.includes(`value="${escaped}"`), 'the typed username is kept, escaped')
+          const escaped = c.username
+            .replace(/&/g, '&amp;')
+            .replace(/</g, '&lt;')
+            .replace(/"/g, '&quot;')
+          assert.ok(
+            response.body.includes(`value="${escaped}"`),
+            'the typed username is kept, escaped',
+          )
           assert.ok(!response.body.includes('<b>x</b>'), 'markup in a name is never raw HTML')
         }
-        assert.ok(!response.body.includes(c.password) || c.password.length < 8, 'the password is not echoed')
+        assert.ok(
+          !response.body.includes(c.password) || c.password.length < 8,
+          'the password is not echoed',
+        )
         const rows = await t.db.query('SELECT 1 FROM users')
         assert.equal(rows.length, 0, 'nothing was stored')
       })
@@ -96,7 +159,11 @@ for (const engine of engines) {
       const responses = await Promise.all(
         clients.map((c, i) => {
           const token = /name="_csrf" value="([^"]+)"/.exec(pages[i]!.body)![1]!
-          return c.post('/register', { _csrf: token, username: i % 2 ? 'Racer' : 'racer', password: PASSWORD })
+          return c.post('/register', {
+            _csrf: token,
+            username: i % 2 ? 'Racer' : 'racer',
+            password: PASSWORD,
+          })
         }),
       )
       const codes = responses.map((r) => r.statusCode).sort()

@@ -24,7 +24,11 @@ for (const engine of engines) {
     let t: TestApp
     before(async () => {
       t = await startTestApp(engine, {
-        env: { SESSION_IDLE_TIMEOUT: '60', SESSION_ABSOLUTE_TIMEOUT: '300', SESSION_REMEMBER_TIMEOUT: '900' },
+        env: {
+          SESSION_IDLE_TIMEOUT: '60',
+          SESSION_ABSOLUTE_TIMEOUT: '300',
+          SESSION_REMEMBER_TIMEOUT: '900',
+        },
       })
       await new TestClient(t.app).register('sam', PASSWORD)
     })
@@ -36,7 +40,10 @@ for (const engine of engines) {
       const token = client.jar.get('session')!
       const [id, secret] = token.split('.') as [string, string]
       assert.ok(secret.length >= 22, 'at least 128 bits of secret')
-      const [row] = await t.db.query<{ secret_hash: Uint8Array }>('SELECT secret_hash FROM sessions WHERE id = $1', [id])
+      const [row] = await t.db.query<{ secret_hash: Uint8Array }>(
+        'SELECT secret_hash FROM sessions WHERE id = $1',
+        [id],
+      )
       const stored = Buffer.from(row!.secret_hash).toString('hex')
       const { createHash } = await import('node:crypto')
       assert.equal(stored, createHash('sha256').update(secret).digest('hex'))
@@ -88,7 +95,10 @@ for (const engine of engines) {
       assert.notEqual(first, second)
       const fixated = await new TestClient(t.app).get('/', { cookie: `session=${first}` })
       assert.doesNotMatch(fixated.body, /Signed in as/, 'the old token is dead')
-      assert.equal((await t.db.query('SELECT 1 FROM sessions WHERE id = $1', [first.split('.')[0]])).length, 0)
+      assert.equal(
+        (await t.db.query('SELECT 1 FROM sessions WHERE id = $1', [first.split('.')[0]])).length,
+        0,
+      )
       assert.equal(await signedInAs(other), 'sam', 'the other device is unaffected')
     })
 
@@ -111,8 +121,12 @@ for (const engine of engines) {
       await client.login('sam', PASSWORD)
       const [id] = client.jar.get('session')!.split('.') as [string]
       const lastSeen = async () =>
-        (await t.db.query<{ last_seen_at: Date }>('SELECT last_seen_at FROM sessions WHERE id = $1', [id]))[0]!
-          .last_seen_at.getTime()
+        (
+          await t.db.query<{ last_seen_at: Date }>(
+            'SELECT last_seen_at FROM sessions WHERE id = $1',
+            [id],
+          )
+        )[0]!.last_seen_at.getTime()
       const start = await lastSeen()
       for (let i = 0; i < 5; i++) await client.get('/')
       assert.equal(await lastSeen(), start, 'no write within the same second')
@@ -134,7 +148,11 @@ for (const engine of engines) {
     ]
     for (const value of malformed) {
       test(`a malformed session cookie (${JSON.stringify(value.slice(0, 20))}) means signed out, not an error`, async () => {
-        const response = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: `session=${value}` } })
+        const response = await t.app.inject({
+          method: 'GET',
+          url: '/',
+          headers: { cookie: `session=${value}` },
+        })
         assert.equal(response.statusCode, 200)
         assert.doesNotMatch(response.body, /Signed in as/)
       })
@@ -170,7 +188,10 @@ for (const engine of engines) {
       const rest = [...second.matchAll(/class="member-name">([^<]+)</g)].map((m) => m[1])
       assert.equal(rest[0], 'filler10')
       assert.ok(rest.includes('sam'))
-      assert.ok(!first.includes('password_hash') && !first.includes('$argon2'), 'no hash on the page')
+      assert.ok(
+        !first.includes('password_hash') && !first.includes('$argon2'),
+        'no hash on the page',
+      )
       for (const bad of ['abc', '-1', '0', '1.5', '99999999999999999999']) {
         assert.equal((await client.get(`/?after=${bad}`)).statusCode, 400, bad)
       }

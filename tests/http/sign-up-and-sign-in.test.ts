@@ -51,7 +51,11 @@ for (const engine of engines) {
       assert.equal(response.statusCode, 400) // an empty form, to fetch the token
       const page = await client.get('/register')
       const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!
-      const registered = await client.post('/regist', { _csrf: token, username: 'legacy_user', password: PASSWORD })
+      const registered = await client.post('/regist', {
+        _csrf: token,
+        username: 'legacy_user',
+        password: PASSWORD,
+      })
       assert.equal(registered.statusCode, 303)
       assert.equal(registered.headers.location, '/')
       assert.match((await client.get('/')).body, /Signed in as legacy_user/)

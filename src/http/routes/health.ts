@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Database } from '../../db/database.js'
+import { defaultTranslate as t } from '../pages.js'
 
 // /readyz answers within the contract's 5 s even when the database hangs.
 const READY_TIMEOUT_MS = 2_000
@@ -21,10 +22,10 @@ export async function healthRoutes(app: FastifyInstance, { db }: { db: Database 
     reply.header('cache-control', 'no-store')
     try {
       await withTimeout(db.ping(), READY_TIMEOUT_MS)
-      return reply.send('ready')
+      return reply.send(t('health.ready'))
     } catch (error) {
       request.log.warn({ err: error }, 'database not ready')
-      return reply.code(503).send('database unavailable')
+      return reply.code(503).send(t('health.notReady'))
     }
   })
 }
