@@ -78,6 +78,10 @@ for (const engine of engines) {
       const client = new TestClient(t.app)
       const response = await client.login('sam', PASSWORD, { remember: 'on' })
       assert.equal(setCookie(response, 'session')?.maxAge, 900)
+      const [id] = client.jar.get('session')!.split('.') as [string]
+      const row = (await sessionRows(t, 'sam')).find((r) => r.id === id)
+      assert.equal(row?.remember, true)
+      assert.equal(row?.expires_at.getTime(), t.clock.now().getTime() + 900_000)
       t.clock.advanceSeconds(600) // far past the idle and the absolute limit
       assert.equal(await signedInAs(client), 'sam')
       t.clock.advanceSeconds(301) // 901 s after sign-in
