@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import type { PageContext } from './page-context.js'
+import { PostForm } from './post-form.js'
 
 export function Layout({
   ctx,
@@ -36,12 +37,11 @@ export function Layout({
             <ul>
               {user ? (
                 <li>
-                  <form method="post" action="/logout" class="inline-form">
-                    <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+                  <PostForm ctx={ctx} action="/logout" class="inline-form">
                     <button type="submit" class="secondary">
                       {t('nav.signOut')}
                     </button>
-                  </form>
+                  </PostForm>
                 </li>
               ) : (
                 <>

@@ -1,6 +1,7 @@
 import { Field } from './field.js'
 import { Layout } from './layout.js'
 import type { PageContext } from './page-context.js'
+import { PostForm } from './post-form.js'
 
 export interface LoginForm {
   username: string
@@ -14,14 +15,8 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
   return (
     <Layout ctx={ctx} title={t('login.title')}>
       <h1>{t('login.title')}</h1>
-      <form method="post" action="/login">
-        <input type="hidden" name="_csrf" value={ctx.csrfToken} />
+      <PostForm ctx={ctx} action="/login" error={form.error}>
         {form.next ? <input type="hidden" name="next" value={form.next} /> : null}
-        {form.error ? (
-          <p class="form-error" role="alert" id="login-error">
-            {form.error}
-          </p>
-        ) : null}
         <Field
           ctx={ctx}
           name="username"
@@ -42,7 +37,7 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
           {t('login.remember')}
         </label>
         <button type="submit">{t('login.submit')}</button>
-      </form>
+      </PostForm>
       <p>
         {t('login.noAccount')} <a href="/register">{t('nav.register')}</a>
       </p>

@@ -1,6 +1,7 @@
 import { Field } from './field.js'
 import { Layout } from './layout.js'
 import type { PageContext } from './page-context.js'
+import { PostForm } from './post-form.js'
 
 export interface RegisterForm {
   username: string
@@ -17,13 +18,7 @@ export function RegisterPage({ ctx, form }: { ctx: PageContext; form: RegisterFo
   return (
     <Layout ctx={ctx} title={t('register.title')}>
       <h1>{t('register.title')}</h1>
-      <form method="post" action="/register">
-        <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-        {form.errors.form ? (
-          <p class="form-error" role="alert">
-            {form.errors.form}
-          </p>
-        ) : null}
+      <PostForm ctx={ctx} action="/register" error={form.errors.form}>
         <Field
           ctx={ctx}
           name="username"
@@ -45,7 +40,7 @@ export function RegisterPage({ ctx, form }: { ctx: PageContext; form: RegisterFo
           minLength={form.passwordMinLength}
         />
         <button type="submit">{t('register.submit')}</button>
-      </form>
+      </PostForm>
       <p>
         {t('register.haveAccount')} <a href="/login">{t('nav.signIn')}</a>
       </p>
