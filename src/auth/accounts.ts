@@ -19,30 +19,36 @@ export interface AccountPolicy {
   passwordHash: PasswordHashParams
 }
 
+export type RegistrationErrorCode =
+  | 'username_missing'
+  | 'username_length'
+  | 'username_characters'
+  | 'username_taken'
+  | 'password_too_short'
+  | 'password_too_long'
+  | 'password_too_common'
+
 export type RegistrationResult =
   | { ok: true; user: User }
-  | {
-      ok: false
-      field: 'username' | 'password'
-      code:
-        | 'username_missing'
-        | 'username_length'
-        | 'username_characters'
-        | 'username_taken'
-        | 'password_too_short'
-        | 'password_too_long'
-        | 'password_too_common'
-    }
+  | { ok: false; errors: { username?: RegistrationErrorCode; password?: RegistrationErrorCode } }
 
+/** Both fields are checked, so the form names every problem at once. */
 export async function registerAccount(
   db: Queryable,
   input: { username: string; password: string },
   { policy, now }: { policy: AccountPolicy; now: Date },
 ): Promise<RegistrationResult> {
   const name = checkUsername(input.username)
-  if (!name.ok) return { ok: false, field: 'username', code: name.code }
   const password = checkPasswordPolicy(input.password, policy.passwordMinLength)
-  if (!password.ok) return { ok: false, field: 'password', code: password.code }
+  if (!name.ok || !password.ok) {
+    return {
+      ok: false,
+      errors: {
+        username: name.ok ? undefined : name.code,
+        password: password.ok ? undefined : password.code,
+      },
+    }
+  }
   const passwordHash = await hashPassword(input.password, policy.passwordHash)
   const inserted = await insertUser(db, {
     username: name.username,
@@ -50,7 +56,7 @@ export async function registerAccount(
     passwordHash,
     now,
   })
-  if (!inserted.ok) return { ok: false, field: 'username', code: inserted.code }
+  if (!inserted.ok) return { ok: false, errors: { username: inserted.code } }
   return inserted
 }
 

@@ -6,10 +6,15 @@ import { renderDocument } from '../views/render.js'
 
 const t: Translate = translator('en')
 
-/** The context every view receives; the form token is made only when a page has forms. */
+/** The words for this request (one language for now; the catalog is ready for more). */
+export function translatorFor(_request: FastifyRequest): Translate {
+  return t
+}
+
+/** The context every view receives: words, the signed-in user, a form token. */
 export function pageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
   const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : ''
-  return { t, user: request.user, csrfToken }
+  return { t: translatorFor(request), user: request.user, csrfToken }
 }
 
 export function sendPage(reply: FastifyReply, statusCode: number, page: JSX.Element): FastifyReply {

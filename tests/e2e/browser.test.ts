@@ -96,7 +96,7 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
     await page.screenshot({ path: `${RESULTS_DIR}e2e-register-error.png`, fullPage: true })
 
     assert.deepEqual(await t.db.query('SELECT id FROM users'), [], 'no account was made')
-    problems.assertNone('the refused registration')
+    await problems.assertNone('the refused registration')
   })
 
   test('registering signs in: an argon2id hash and one session on the server', async () => {
@@ -129,7 +129,7 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
     assert.equal(cookie.httpOnly, true)
     assert.equal(cookie.sameSite, 'Lax')
     assert.equal(cookie.expires, -1, 'without remember me the cookie ends with the browser')
-    problems.assertNone('registration')
+    await problems.assertNone('registration')
   })
 
   test('signing out ends the session on the server and in the browser', async () => {
@@ -141,7 +141,7 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
     assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0)
     assert.deepEqual(await sessionRows(), [])
     assert.equal(await sessionCookie(), undefined, 'the session cookie is deleted')
-    problems.assertNone('sign-out')
+    await problems.assertNone('sign-out')
   })
 
   test('a wrong password is refused with the username kept', async () => {
@@ -158,7 +158,7 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
     assert.equal(await page.getByLabel('Password').inputValue(), '')
     assert.deepEqual(await sessionRows(), [])
     assert.equal(await sessionCookie(), undefined)
-    problems.assertNone('the wrong password')
+    await problems.assertNone('the wrong password')
   })
 
   test('signing in with "Keep me signed in" makes a remember-me session and cookie', async () => {
@@ -185,7 +185,7 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
     )
 
     await page.screenshot({ path: `${RESULTS_DIR}e2e-signed-in.png`, fullPage: true })
-    problems.assertNone('sign-in with remember me')
+    await problems.assertNone('sign-in with remember me')
   })
 
   test('signing in again without "Keep me signed in" gives a browser-session cookie', async () => {
@@ -201,6 +201,6 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
     const cookie = await sessionCookie()
     assert.ok(cookie)
     assert.equal(cookie.expires, -1)
-    problems.assertNone('sign-in without remember me')
+    await problems.assertNone('sign-in without remember me')
   })
 })

@@ -62,7 +62,7 @@ export class PageProblems {
   private readonly problems: string[] = []
   private readonly documentStatuses = new Map<string, Set<number>>()
 
-  constructor(page: Page) {
+  constructor(private readonly page: Page) {
     page.on('response', (response) => {
       const request = response.request()
       if (!request.isNavigationRequest() || request.frame() !== page.mainFrame()) return
@@ -72,7 +72,8 @@ export class PageProblems {
     })
     page.on('console', (message) => {
       if (message.type() !== 'error' || this.isDocumentStatus(message)) return
-      this.problems.push(`console error at ${message.location().url}: ${message.text()}`)
+      const where = message.location().url || page.url()
+      this.problems.push(`console error at ${where}: ${shortenDataUrls(message.text())}`)
     })
     page.on('pageerror', (error) => this.problems.push(`page error: ${error.message}`))
   }
@@ -85,11 +86,24 @@ export class PageProblems {
     return this.documentStatuses.get(message.location().url)?.has(Number(match[1])) ?? false
   }
 
-  /** Fails with every problem reported since the last call. */
-  assertNone(step: string): void {
+  /**
+   * Fails with every problem reported since the last call. Two animation frames
+   * first, so what the last page's styles load (and a CSP may block) is reported
+   * with the step that showed it.
+   */
+  async assertNone(step: string): Promise<void> {
+    // A string: this project's TypeScript has no DOM types.
+    await this.page.evaluate(
+      'new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))',
+    )
     const found = this.problems.splice(0)
     assert.deepEqual(found, [], `the browser reported problems during: ${step}`)
   }
+}
+
+/** A CSP report quotes a blocked data: URL whole; its first characters say enough. */
+function shortenDataUrls(text: string): string {
+  return text.replace(/'(data:[^,']{0,40},)[\s\S]*?' violates/g, "'$1…' violates")
 }
 
 /**
@@ -115,6 +129,9 @@ export async function submitForm(
 
 /** Follows a link and waits for the page it leads to. */
 export async function followLink(page: Page, link: Locator): Promise<Response | null> {
-  const [document] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), link.click()])
+  const [document] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    link.click(),
+  ])
   return document
 }

@@ -108,6 +108,13 @@ for (const engine of engines) {
       })
     }
 
+    test('a bad name and a bad password are both named in one answer', async () => {
+      const response = await new TestClient(t.app).register('x', 'password123')
+      assert.equal(response.statusCode, 400)
+      assert.match(fieldError(response.body, 'username') ?? '', /2 to 32/)
+      assert.match(fieldError(response.body, 'password') ?? '', /too common/)
+    })
+
     test('names from the contract register: 张三, Straße, a 32-character name', async () => {
       for (const name of ['张三', 'Straße', 'n'.repeat(32), 'नमस्ते', 'a_b-c.d']) {
         const response = await new TestClient(t.app).register(name, PASSWORD)

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { authenticate, type AccountPolicy } from '../../auth/accounts.js'
 import { LoginPage, type LoginForm } from '../../views/login-page.js'
 import { safeNextPath } from '../next-path.js'
-import { pageContext, sendPage } from '../pages.js'
+import { pageContext, sendPage, translatorFor } from '../pages.js'
 import { endSession, startSession, type SessionSettings } from '../sign-in.js'
 
 const loginQuery = z.object({ next: z.string().optional() }).catch({})
@@ -43,7 +43,7 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
         username: typeof typed === 'string' ? typed.slice(0, 256) : '',
         next: undefined,
         remember: false,
-        error: pageContext(request, reply).t('error.form_invalid'),
+        error: translatorFor(request)('error.form_invalid'),
       })
     }
     const { username, password, remember, next } = body.data
@@ -58,7 +58,7 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
         username,
         next: safeNextPath(next),
         remember: remember === 'on',
-        error: pageContext(request, reply).t('login.failed'),
+        error: translatorFor(request)('login.failed'),
       })
     }
     await startSession(

@@ -1,8 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { registerAccount, type AccountPolicy } from '../../auth/accounts.js'
+import {
+  registerAccount,
+  type AccountPolicy,
+  type RegistrationErrorCode,
+} from '../../auth/accounts.js'
 import { RegisterPage, type RegisterForm } from '../../views/register-page.js'
-import { pageContext, sendPage } from '../pages.js'
+import { pageContext, sendPage, translatorFor } from '../pages.js'
 import { startSession, type SessionSettings } from '../sign-in.js'
 
 // Bounds far above any valid value, so oversized input is refused before any work.
@@ -42,16 +46,20 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
       const typed = (request.body as { username?: unknown } | undefined)?.username
       return showForm(request, reply, 400, {
         username: typeof typed === 'string' ? typed.slice(0, 256) : '',
-        errors: { form: pageContext(request, reply).t('error.form_invalid') },
+        errors: { form: translatorFor(request)('error.form_invalid') },
       })
     }
     const result = await registerAccount(db, body.data, { policy: opts.accounts, now: now() })
     if (!result.ok) {
-      const { t } = pageContext(request, reply)
-      const message = t(`error.${result.code}`, { min: opts.accounts.passwordMinLength })
-      return showForm(request, reply, result.code === 'username_taken' ? 409 : 400, {
+      const t = translatorFor(request)
+      const message = (code: RegistrationErrorCode | undefined) =>
+        code && t(`error.${code}`, { min: opts.accounts.passwordMinLength })
+      return showForm(request, reply, result.errors.username === 'username_taken' ? 409 : 400, {
         username: body.data.username,
-        errors: { [result.field]: message },
+        errors: {
+          username: message(result.errors.username),
+          password: message(result.errors.password),
+        },
       })
     }
     await startSession(request, reply, { userId: result.user.id, remember: false }, opts.sessions)
