@@ -5,19 +5,28 @@ import { z } from 'zod'
 
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true')
 
-const seconds = z.coerce
-  .number({ error: 'must be a whole number of seconds' })
-  .int('must be a whole number of seconds')
-  .positive('must be a whole number of seconds greater than 0')
+/** Digits only: Number() would also take "  ", "0x50" or "1e3". */
+function wholeNumber({ min, max, message }: { min: number; max: number; message: string }) {
+  return z
+    .string()
+    .regex(/^\d{1,10}$/, message)
+    .transform(Number)
+    .pipe(z.number().min(min, message).max(max, message))
+}
+
+const seconds = wholeNumber({
+  min: 1,
+  max: 10 * 365 * 86400,
+  message: 'must be a whole number of seconds greater than 0',
+})
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce
-    .number({ error: 'must be a port number' })
-    .int('must be a port number')
-    .min(0, 'must be a port number')
-    .max(65535, 'must be a port number')
-    .default(3000),
+  PORT: wholeNumber({
+    min: 0,
+    max: 65535,
+    message: 'must be a port number from 0 to 65535',
+  }).default(3000),
   HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
   DATABASE_URL: z
     .string()
@@ -30,16 +39,27 @@ const envSchema = z.object({
   COOKIE_SECURE: booleanFlag.optional(),
   TRUST_PROXY: booleanFlag.default(false),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
-  PASSWORD_MIN_LENGTH: z.coerce
-    .number({ error: 'must be a whole number from 8 to 1024' })
-    .int('must be a whole number from 8 to 1024')
-    .min(8, 'must be a whole number from 8 to 1024')
-    .max(1024, 'must be a whole number from 8 to 1024')
-    .default(8),
+  PASSWORD_MIN_LENGTH: wholeNumber({
+    min: 8,
+    max: 1024,
+    message: 'must be a whole number from 8 to 1024',
+  }).default(8),
   // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
-  PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(8192).max(1048576).default(19456),
-  PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(1).max(20).default(2),
-  PASSWORD_HASH_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  PASSWORD_HASH_MEMORY_KIB: wholeNumber({
+    min: 8192,
+    max: 1048576,
+    message: 'must be a whole number of KiB from 8192 to 1048576',
+  }).default(19456),
+  PASSWORD_HASH_ITERATIONS: wholeNumber({
+    min: 1,
+    max: 20,
+    message: 'must be a whole number from 1 to 20',
+  }).default(2),
+  PASSWORD_HASH_PARALLELISM: wholeNumber({
+    min: 1,
+    max: 16,
+    message: 'must be a whole number from 1 to 16',
+  }).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 

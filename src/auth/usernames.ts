@@ -13,12 +13,14 @@ export type UsernameCheck =
   | { ok: false; code: 'username_missing' | 'username_length' | 'username_characters' }
 
 /**
- * Full case folding (Unicode CaseFolding.txt, status C+F): upper-casing first
- * expands the characters whose folds are longer ("ß" → "SS", "ﬁ" → "FI"), then
- * lower-casing folds them; NFKC again because case mapping can denormalise.
+ * Full case folding (Unicode CaseFolding.txt, status C+F) from JavaScript's case
+ * mappings: lower-case first (capital "ẞ" → "ß", which upper-casing would keep),
+ * upper-case to expand the characters whose folds are longer ("ß" → "SS",
+ * "ﬁ" → "FI"), lower-case again; NFKC again because case mapping can denormalise.
+ * Checked against Python's str.casefold for every code point (tests/unit).
  */
 export function usernameKey(name: string): string {
-  return name.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC')
+  return name.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC')
 }
 
 /** Validates a typed name; `username` is what to show (as typed, trimmed). */
