@@ -99,9 +99,7 @@ export class HttpBrowser {
   }
 
   async get(path: string): Promise<HttpResponse> {
-    return this.remember(
-      await httpRequest(this.baseUrl, { path, headers: this.cookieHeader() }),
-    )
+    return this.remember(await httpRequest(this.baseUrl, { path, headers: this.cookieHeader() }))
   }
 
   /** The request of a form post, not yet sent: for tests that time it themselves. */
