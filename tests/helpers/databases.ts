@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import type { Database } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { openPGliteDatabase } from '../../src/db/pglite.js'
 import { openPostgresDatabase } from '../../src/db/postgres.js'
+import { createTestSchema } from './pg-schema.js'
 
 // One contract suite runs against every engine (STYLE.md #4): PGlite always, the
 // real PostgreSQL server when TEST_DATABASE_URL is set. Each test database is
@@ -28,26 +27,15 @@ export async function openTestDatabase(
     return { db, close: () => db.close() }
   }
   if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set')
-  const schema = `logon_test_${randomBytes(6).toString('hex')}`
-  await adminQuery(`CREATE SCHEMA ${schema}`)
-  const db = openPostgresDatabase(TEST_DATABASE_URL, { options: `-c search_path=${schema}` })
+  const schema = await createTestSchema(TEST_DATABASE_URL, 'logon_test_')
+  const db = openPostgresDatabase(TEST_DATABASE_URL, { options: schema.options })
   if (migrated) await migrate(db)
   return {
     db,
     async close() {
       await db.close()
-      await adminQuery(`DROP SCHEMA ${schema} CASCADE`)
+      await schema.drop()
     },
-  }
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
   }
 }
 
