@@ -9,10 +9,19 @@ export interface Queryable {
   exec(sql: string): Promise<void>
 }
 
+export interface TransactionOptions {
+  /**
+   * How long one statement may take. Requests keep the short default, so a hung
+   * database is a quick 503; migrations at start-up may wait for a lock or build
+   * an index for longer.
+   */
+  timeoutMs?: number
+}
+
 export interface Database extends Queryable {
   readonly engine: 'pglite' | 'postgres'
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -7,6 +7,9 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.ur
 
 // Any constant works; it only has to be the same for every instance of Logon.
 const MIGRATION_LOCK_KEY = 7_160_334_561
+// Waiting for another instance's migrations, or building an index on a big table,
+// may take longer than a request's statement timeout.
+const MIGRATION_TIMEOUT_MS = 10 * 60_000
 
 export interface Migration {
   version: number
@@ -32,23 +35,26 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
  */
 export async function migrate(db: Database, migrations?: Migration[]): Promise<string[]> {
   const all = migrations ?? (await loadMigrations())
-  return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
-    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  return db.transaction(
+    async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
+      await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`)
-    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations')
-    const applied = new Set(rows.map((row) => row.version))
-    const pending = all.filter((m) => !applied.has(m.version))
-    for (const migration of pending) {
-      await tx.exec(migration.sql)
-      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ])
-    }
-    return pending.map((m) => m.name)
-  })
+      const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations')
+      const applied = new Set(rows.map((row) => row.version))
+      const pending = all.filter((m) => !applied.has(m.version))
+      for (const migration of pending) {
+        await tx.exec(migration.sql)
+        await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ])
+      }
+      return pending.map((m) => m.name)
+    },
+    { timeoutMs: MIGRATION_TIMEOUT_MS },
+  )
 }

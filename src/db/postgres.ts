@@ -1,33 +1,52 @@
 import pg from 'pg'
-import { DatabaseUnavailableError, type Database, type Queryable } from './database.js'
+import {
+  DatabaseUnavailableError,
+  type Database,
+  type Queryable,
+  type TransactionOptions,
+} from './database.js'
 
 // Timeouts chosen so a database that stops answering turns into a 503 within the
 // 5 s of CONTRACT.md: at most 2 s to get a connection, 2.5 s for one statement.
 const CONNECT_TIMEOUT_MS = 2_000
 const QUERY_TIMEOUT_MS = 2_500
 
-// int8 as a JavaScript number, as in the PGlite driver.
+// int8 (and int8[]) as JavaScript numbers, as the PGlite driver returns them.
+const INT8_ARRAY_OID = 1016
+const parseInt8 = (value: string) => Number(value)
+const defaultParser = pg.types.getTypeParser as (
+  oid: number,
+  format?: string,
+) => (value: string) => unknown
+const parseInt8Array = (value: string) =>
+  (defaultParser(INT8_ARRAY_OID, 'text')(value) as (string | null)[]).map((item) =>
+    item === null ? null : Number(item),
+  )
 const typeParsers = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === pg.types.builtins.INT8
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: string) => {
+    if (oid === pg.types.builtins.INT8) return parseInt8
+    if (oid === INT8_ARRAY_OID) return parseInt8Array
+    return defaultParser(oid, format)
+  }) as typeof pg.types.getTypeParser,
 }
 
 /**
  * Errors that mean "the server is gone or unreachable", as opposed to an error in
- * a statement: socket errors, pool and query timeouts, and the SQLSTATE classes 08
- * (connection exception), 57P (operator intervention: shutdown, crash recovery)
- * and 53 (insufficient resources, e.g. too many connections).
+ * a statement. An error that carries a SQLSTATE is judged by it alone (its message
+ * may quote user input or a constraint name): classes 08 (connection exception),
+ * 57P (shutdown, crash recovery) and 53 (insufficient resources, e.g. too many
+ * connections). Without one: socket errors, and node-postgres's own pool and query
+ * timeouts and lost-connection errors, which only have a message.
  */
 function isConnectionFailure(error: unknown): boolean {
   const err = error as { code?: unknown; message?: unknown } | null
   const code = typeof err?.code === 'string' ? err.code : ''
-  if (/^(08|57P|53)/.test(code)) return true
+  if (/^[0-9A-Z]{5}$/.test(code)) return /^(08|57P|53)/.test(code)
   if (
     /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|HOSTUNREACH|NETUNREACH|AI_AGAIN|NOTFOUND)$/.test(code)
-  )
+  ) {
     return true
+  }
   const message = typeof err?.message === 'string' ? err.message : ''
   return /timeout|terminated|Connection ended|not queryable/i.test(message)
 }
@@ -36,23 +55,18 @@ function translate(error: unknown): unknown {
   return isConnectionFailure(error) ? new DatabaseUnavailableError({ cause: error }) : error
 }
 
-function wrap(client: pg.Pool | pg.PoolClient): Queryable {
-  return {
-    async query<Row>(sql: string, params: readonly unknown[] = []) {
-      try {
-        const result = await client.query(sql, params as unknown[])
-        return result.rows as Row[]
-      } catch (error) {
-        throw translate(error)
-      }
-    },
-    async exec(sql: string) {
-      try {
-        await client.query(sql)
-      } catch (error) {
-        throw translate(error)
-      }
-    },
+async function run(
+  client: pg.Pool | pg.PoolClient,
+  text: string,
+  values: readonly unknown[] | undefined,
+  timeoutMs: number,
+): Promise<pg.QueryResult> {
+  // node-postgres honours query_timeout per statement; its types do not list it.
+  const config = { text, values: values as unknown[] | undefined, query_timeout: timeoutMs }
+  try {
+    return await client.query(config as pg.QueryConfig)
+  } catch (error) {
+    throw translate(error)
   }
 }
 
@@ -76,25 +90,51 @@ export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): D
   // An idle client whose server goes away emits 'error' on the pool; unhandled, it
   // would end the process. The pool drops that client and makes a new one later.
   pool.on('error', (error) => opts.onError?.(error))
-  const base = wrap(pool)
+
   return {
     engine: 'postgres',
-    ...base,
-    async transaction(fn) {
+    async query<Row>(sql: string, params?: readonly unknown[]) {
+      return (await run(pool, sql, params, QUERY_TIMEOUT_MS)).rows as Row[]
+    },
+    async exec(sql: string) {
+      await run(pool, sql, undefined, QUERY_TIMEOUT_MS)
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}) {
+      const timeoutMs = options.timeoutMs ?? QUERY_TIMEOUT_MS
       let client: pg.PoolClient
       try {
         client = await pool.connect()
       } catch (error) {
         throw translate(error)
       }
-      const tx = wrap(client)
+      // Once the transaction ends, its connection goes back to the pool: a kept
+      // `tx` must not run statements inside somebody else's work.
+      let open = true
+      const ensureOpen = () => {
+        if (!open) throw new Error('Transaction is closed')
+      }
+      const tx: Queryable = {
+        async query<Row>(sql: string, params?: readonly unknown[]) {
+          ensureOpen()
+          return (await run(client, sql, params, timeoutMs)).rows as Row[]
+        },
+        async exec(sql: string) {
+          ensureOpen()
+          await run(client, sql, undefined, timeoutMs)
+        },
+      }
       try {
-        await tx.exec('BEGIN')
+        await run(client, 'BEGIN', undefined, timeoutMs)
         const result = await fn(tx)
-        await tx.exec('COMMIT')
+        open = false
+        // After a failed statement the server answers COMMIT with ROLLBACK, silently.
+        const commit = await run(client, 'COMMIT', undefined, timeoutMs)
+        if (commit.command !== 'COMMIT')
+          throw new Error('Transaction was rolled back instead of committed')
         client.release()
         return result
       } catch (error) {
+        open = false
         // A lost connection cannot roll back (the server does that when the socket
         // dies); waiting for a ROLLBACK would double the time to the 503. Destroy it.
         if (error instanceof DatabaseUnavailableError) {
@@ -102,7 +142,7 @@ export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): D
           throw error
         }
         // A client whose ROLLBACK fails is broken: destroy it rather than reuse it.
-        const rollbackFailure = await client.query('ROLLBACK').then(
+        const rollbackFailure = await run(client, 'ROLLBACK', undefined, timeoutMs).then(
           () => undefined,
           (e: Error) => e,
         )
@@ -111,7 +151,7 @@ export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): D
       }
     },
     async ping() {
-      await base.query('SELECT 1')
+      await run(pool, 'SELECT 1', undefined, QUERY_TIMEOUT_MS)
     },
     close: () => pool.end(),
   }
