@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import type { AccountPolicy } from './auth/accounts.js'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
-import { registerErrorHandlers } from './http/errors.js'
+import { edgeErrorHandlers, registerErrorHandlers } from './http/errors.js'
 import { forgeryProtection } from './http/forgery.js'
 import './http/request-context.js'
 import { healthRoutes } from './http/routes/health.js'
@@ -43,7 +43,11 @@ export interface AppDependencies {
   logger?: FastifyBaseLogger
 }
 
-/** Logs never hold a password or a session token (DEVELOPERS.md). */
+/**
+ * Logs never hold a password or a session token. Fastify's request serializer logs
+ * method, URL and addresses only, never headers or bodies; the redaction is a
+ * second line for anything that logs a request or reply whole.
+ */
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
@@ -67,8 +71,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: config.trustProxy,
-    // Slow clients cannot hold a connection forever.
-    requestTimeout: 30_000,
+    // A client that trickles its request in is cut off well within the 10 s that a
+    // graceful stop may take (CONTRACT.md).
+    requestTimeout: 8_000,
+    ...edgeErrorHandlers,
   })
 
   app.decorateRequest('user', null)
@@ -100,8 +106,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   // The pages: everything below reads the session and checks forgery on writes.
   await app.register(async (pages) => {
-    await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
     await pages.register(sessionPlugin, sessions)
+    await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
     await pages.register(homeRoutes, { db })
     await pages.register(registerRoutes, { sessions, accounts })
     await pages.register(loginRoutes, { sessions, accounts })

@@ -76,7 +76,6 @@ export interface SessionPolicy {
 }
 
 export interface Config {
-  readonly production: boolean
   readonly port: number
   readonly host: string
   readonly databaseUrl: string | undefined
@@ -108,7 +107,6 @@ export function loadConfig(env: Env = process.env): Config {
   const e = parsed.data
   const production = e.NODE_ENV === 'production'
   return Object.freeze({
-    production,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,

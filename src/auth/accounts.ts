@@ -5,6 +5,7 @@ import {
   dummyPasswordHash,
   hashPassword,
   passwordHashNeedsUpgrade,
+  passwordLength,
   PASSWORD_MAX_LENGTH,
   verifyPasswordHash,
 } from './passwords.js'
@@ -74,7 +75,7 @@ export async function authenticate(
   const name = checkUsername(input.username)
   const user = name.ok ? await findUserByUsernameKey(db, name.key) : null
   // No stored password is longer than the policy allows, so such input cannot match.
-  const passwordPossible = [...input.password].length <= PASSWORD_MAX_LENGTH
+  const passwordPossible = passwordLength(input.password) <= PASSWORD_MAX_LENGTH
   if (!user || !passwordPossible) {
     await verifyPasswordHash(await dummyPasswordHash(policy.passwordHash), input.password)
     return null

@@ -17,12 +17,17 @@ export function normalizePassword(password: string): string {
   return password.normalize('NFKC')
 }
 
+/** Length in code points after NFKC: what the policy limits and what is hashed. */
+export function passwordLength(password: string): number {
+  return [...normalizePassword(password)].length
+}
+
 export function checkPasswordPolicy(password: string, minLength: number): PasswordCheck {
-  const length = [...normalizePassword(password)].length
+  const normalized = normalizePassword(password)
+  const length = [...normalized].length
   if (length < minLength) return { ok: false, code: 'password_too_short' }
   if (length > PASSWORD_MAX_LENGTH) return { ok: false, code: 'password_too_long' }
-  if (isCommonPassword(normalizePassword(password)))
-    return { ok: false, code: 'password_too_common' }
+  if (isCommonPassword(normalized)) return { ok: false, code: 'password_too_common' }
   return { ok: true }
 }
 

@@ -21,10 +21,20 @@ export function idleExpiry(session: SessionTimes, policy: SessionPolicy): Date |
   return new Date(session.lastSeenAt.getTime() + policy.idleTimeoutSeconds * 1000)
 }
 
+/**
+ * The absolute end: fixed at sign-in, but a limit lowered since (say, during an
+ * incident) also shortens the sessions already open.
+ */
+function absoluteEnd(session: SessionTimes, policy: SessionPolicy): Date {
+  const underCurrentPolicy = absoluteExpiry(session.createdAt, session.remember, policy)
+  return underCurrentPolicy < session.expiresAt ? underCurrentPolicy : session.expiresAt
+}
+
 /** The moment the session ends unless used again: the earlier of the two limits. */
 export function sessionEndsAt(session: SessionTimes, policy: SessionPolicy): Date {
+  const absolute = absoluteEnd(session, policy)
   const idle = idleExpiry(session, policy)
-  return idle && idle < session.expiresAt ? idle : session.expiresAt
+  return idle && idle < absolute ? idle : absolute
 }
 
 export function isSessionExpired(session: SessionTimes, now: Date, policy: SessionPolicy): boolean {

@@ -7,6 +7,9 @@ export const USERNAME_MAX_LENGTH = 32
 
 // Starts with a letter or digit so a name is never only marks or punctuation.
 const USERNAME_PATTERN = /^[\p{L}\p{Nd}][\p{L}\p{M}\p{Nd}_.-]*$/u
+// Characters that render as nothing (variation selectors, the combining grapheme
+// joiner, Hangul fillers) would let "alice" and "ali\u034Fce" look the same.
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u
 
 export type UsernameCheck =
   | { ok: true; username: string; key: string }
@@ -34,6 +37,8 @@ export function checkUsername(raw: string): UsernameCheck {
   if (length < USERNAME_MIN_LENGTH || length > USERNAME_MAX_LENGTH) {
     return { ok: false, code: 'username_length' }
   }
-  if (!USERNAME_PATTERN.test(normalized)) return { ok: false, code: 'username_characters' }
+  if (!USERNAME_PATTERN.test(normalized) || INVISIBLE.test(normalized)) {
+    return { ok: false, code: 'username_characters' }
+  }
   return { ok: true, username, key: usernameKey(normalized) }
 }

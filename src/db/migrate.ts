@@ -8,7 +8,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.ur
 // Any constant works; it only has to be the same for every instance of Logon.
 const MIGRATION_LOCK_KEY = 7_160_334_561
 // Waiting for another instance's migrations, or building an index on a big table,
-// may take longer than a request's statement timeout.
+// may take longer than a request's statement timeout (client side, as below).
 const MIGRATION_TIMEOUT_MS = 10 * 60_000
 
 export interface Migration {
@@ -18,7 +18,10 @@ export interface Migration {
 }
 
 export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
-  const files = (await readdir(dir)).filter((file) => /^\d{4}_[\w-]+\.sql$/.test(file)).sort()
+  const files = (await readdir(dir)).filter((file) => file.endsWith('.sql')).sort()
+  // A misnamed file would otherwise be skipped without a word.
+  const misnamed = files.find((file) => !/^\d{4}_[\w-]+\.sql$/.test(file))
+  if (misnamed) throw new Error(`migration file name must be NNNN_name.sql: ${misnamed}`)
   return Promise.all(
     files.map(async (file) => ({
       version: Number(file.slice(0, 4)),
@@ -37,6 +40,8 @@ export async function migrate(db: Database, migrations?: Migration[]): Promise<s
   const all = migrations ?? (await loadMigrations())
   return db.transaction(
     async (tx) => {
+      // A migration may wait for a lock or build an index for longer than a request may.
+      await tx.exec('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0')
       await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY])
       await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,

@@ -8,7 +8,10 @@ import {
 
 // Timeouts chosen so a database that stops answering turns into a 503 within the
 // 5 s of CONTRACT.md: at most 2 s to get a connection, 2.5 s for one statement.
+// The server cancels a statement itself after 2 s (statement_timeout, lock_timeout):
+// a statement given up on only by the client could still commit after the 503.
 const CONNECT_TIMEOUT_MS = 2_000
+const SERVER_STATEMENT_TIMEOUT_MS = 2_000
 const QUERY_TIMEOUT_MS = 2_500
 
 // int8 (and int8[]) as JavaScript numbers, as the PGlite driver returns them.
@@ -31,8 +34,8 @@ const typeParsers = {
 }
 
 /**
- * Errors that mean "the server is gone or unreachable", as opposed to an error in
- * a statement. An error that carries a SQLSTATE is judged by it alone (its message
+ * Errors that mean "the server is gone, unreachable or too slow", as opposed to an
+ * error in a statement. An error that carries a SQLSTATE is judged by it alone (its message
  * may quote user input or a constraint name): classes 08 (connection exception),
  * 57P (shutdown, crash recovery) and 53 (insufficient resources, e.g. too many
  * connections). Without one: socket errors, and node-postgres's own pool and query
@@ -41,7 +44,9 @@ const typeParsers = {
 function isConnectionFailure(error: unknown): boolean {
   const err = error as { code?: unknown; message?: unknown } | null
   const code = typeof err?.code === 'string' ? err.code : ''
-  if (/^[0-9A-Z]{5}$/.test(code)) return /^(08|57P|53)/.test(code)
+  // 57014: cancelled by statement_timeout; 55P03: lock_timeout; 25006: a read-only
+  // server, as during a failover.
+  if (/^[0-9A-Z]{5}$/.test(code)) return /^(08|57P|53|57014$|55P03$|25006$)/.test(code)
   if (
     /^E(CONNREFUSED|CONNRESET|TIMEDOUT|PIPE|HOSTUNREACH|NETUNREACH|AI_AGAIN|NOTFOUND)$/.test(code)
   ) {
@@ -90,6 +95,14 @@ export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): D
   // An idle client whose server goes away emits 'error' on the pool; unhandled, it
   // would end the process. The pool drops that client and makes a new one later.
   pool.on('error', (error) => opts.onError?.(error))
+  pool.on('connect', (client) => {
+    // Sent before any other statement on a new connection. Migrations lift both limits.
+    client
+      .query(
+        `SET statement_timeout = ${SERVER_STATEMENT_TIMEOUT_MS}; SET lock_timeout = ${SERVER_STATEMENT_TIMEOUT_MS}`,
+      )
+      .catch((error: Error) => opts.onError?.(error))
+  })
 
   return {
     engine: 'postgres',

@@ -1,8 +1,17 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+} from 'fastify'
+import { STATUS_CODES } from 'node:http'
 import { DatabaseUnavailableError } from '../db/database.js'
-import type { MessageKey } from '../i18n/translate.js'
+import { translator, type MessageKey } from '../i18n/translate.js'
+import type { PageContext } from '../views/page-context.js'
 import { ErrorPage } from '../views/error-page.js'
-import { defaultTranslate as t, sendPage } from './pages.js'
+import { sendPage, translatorFor } from './pages.js'
+import { baselineSecurityHeaders } from './security-headers.js'
 
 // One error handler at the edge (STYLE.md #11): 4xx keep their status with a short
 // page; a database that does not answer is a plain 503; everything else is a
@@ -27,30 +36,42 @@ const MESSAGE_BY_STATUS: Record<number, MessageKey> = {
   415: 'http.unsupportedMediaType',
 }
 
-function isDatabaseUnavailable(error: unknown): boolean {
-  return error instanceof DatabaseUnavailableError
+/**
+ * Error pages keep the signed-in navigation where they can: on the pages, where
+ * the session was read and a form token can be made for the sign-out button.
+ */
+function errorPageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
+  const t = translatorFor(request)
+  if (request.user && typeof reply.generateCsrf === 'function') {
+    return { t, user: request.user, csrfToken: reply.generateCsrf() }
+  }
+  return { t, user: null, csrfToken: '' }
 }
 
-function sendErrorPage(_request: FastifyRequest, reply: FastifyReply, statusCode: number) {
-  const message = t(MESSAGE_BY_STATUS[statusCode] ?? 'http.badRequest')
-  // The page is rendered without a form token: an error must not set new cookies.
-  return sendPage(
-    reply,
-    statusCode,
-    <ErrorPage ctx={{ t, user: null, csrfToken: '' }} message={message} />,
-  )
+function sendErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number) {
+  const ctx = errorPageContext(request, reply)
+  const message = ctx.t(MESSAGE_BY_STATUS[statusCode] ?? 'http.badRequest')
+  return sendPage(reply, statusCode, <ErrorPage ctx={ctx} message={message} />)
+}
+
+function sendPlain(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  statusCode: number,
+  key: MessageKey,
+) {
+  return reply
+    .code(statusCode)
+    .header('cache-control', 'no-store')
+    .type('text/plain; charset=utf-8')
+    .send(translatorFor(request)(key))
 }
 
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (isDatabaseUnavailable(error)) {
+    if (error instanceof DatabaseUnavailableError) {
       request.log.warn({ err: error.cause ?? error }, 'database unavailable')
-      return reply
-        .code(503)
-        .header('retry-after', '5')
-        .header('cache-control', 'no-store')
-        .type('text/plain; charset=utf-8')
-        .send(t('http.unavailable'))
+      return sendPlain(request, reply.header('retry-after', '5'), 503, 'http.unavailable')
     }
     const statusCode = error.statusCode ?? 500
     if (statusCode >= 400 && statusCode < 500) {
@@ -58,12 +79,40 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       return sendErrorPage(request, reply, statusCode)
     }
     request.log.error({ err: error }, 'unexpected error')
-    return reply
-      .code(500)
-      .header('cache-control', 'no-store')
-      .type('text/plain; charset=utf-8')
-      .send(t('http.internal'))
+    return sendPlain(request, reply, 500, 'http.internal')
   })
 
   app.setNotFoundHandler((request, reply) => sendErrorPage(request, reply, 404))
+}
+
+/**
+ * Fastify's answers to requests it cannot route (a URL that does not decode) and
+ * to requests Node cannot parse: the same headers and words as every other answer,
+ * not Fastify's JSON.
+ */
+export const edgeErrorHandlers: Pick<
+  FastifyServerOptions,
+  'frameworkErrors' | 'clientErrorHandler'
+> = {
+  frameworkErrors(error, request, reply) {
+    request.log.info({ code: error.code }, 'request refused before routing')
+    reply.headers(baselineSecurityHeaders)
+    return sendErrorPage(request, reply, 400)
+  },
+  clientErrorHandler(error, socket) {
+    if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return
+    const status = (error as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+    const body = translator('en')('http.badRequest')
+    const headers = Object.entries({
+      ...baselineSecurityHeaders,
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      connection: 'close',
+    })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')
+    if (socket.writable)
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}\r\n${body}`)
+    socket.destroy(error)
+  },
 }

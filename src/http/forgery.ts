@@ -18,31 +18,40 @@ export class ForgeryError extends Error {
   readonly statusCode = 403
 }
 
-function siteOrigin(request: FastifyRequest): string {
-  // With TRUST_PROXY, Fastify takes protocol and host from X-Forwarded-Proto/-Host.
-  return `${request.protocol}://${request.host}`
+/**
+ * Whether an Origin header names this site. Both sides go through the URL parser,
+ * so "http://Example.com:80" and "http://example.com" compare equal. With
+ * TRUST_PROXY, Fastify takes protocol and host from X-Forwarded-Proto/-Host.
+ * "null" (sandboxed frames, some redirects) does not parse: refused.
+ */
+function isSameOrigin(origin: string, request: FastifyRequest): boolean {
+  try {
+    return new URL(origin).origin === new URL(`${request.protocol}://${request.host}`).origin
+  } catch {
+    return false
+  }
 }
 
 export function isCrossSiteRequest(request: FastifyRequest): boolean {
   const fetchSite = request.headers['sec-fetch-site']
   if (fetchSite !== undefined && fetchSite !== 'same-origin' && fetchSite !== 'none') return true
   const origin = request.headers.origin
-  // "null" is what browsers send from sandboxed frames and some redirects: refused.
-  if (origin !== undefined && origin !== siteOrigin(request)) return true
-  return false
+  return origin !== undefined && !isSameOrigin(origin, request)
+}
+
+export function csrfCookieName(secure: boolean): string {
+  return secure ? '__Host-csrf' : 'csrf'
+}
+
+export function csrfCookieOptions(secure: boolean) {
+  return { path: '/', sameSite: 'lax', httpOnly: true, secure, signed: true } as const
 }
 
 export const forgeryProtection = fp<{ cookieSecure: boolean }>(
   async (app: FastifyInstance, opts) => {
     await app.register(csrfProtection, {
-      cookieKey: opts.cookieSecure ? '__Host-csrf' : 'csrf',
-      cookieOpts: {
-        path: '/',
-        sameSite: 'lax',
-        httpOnly: true,
-        secure: opts.cookieSecure,
-        signed: true,
-      },
+      cookieKey: csrfCookieName(opts.cookieSecure),
+      cookieOpts: csrfCookieOptions(opts.cookieSecure),
       // Only the form field: a repeated field (an array) or any other type is no token.
       getToken: (request) => {
         const token = (request.body as Record<string, unknown> | undefined)?._csrf

@@ -11,10 +11,9 @@ export function translatorFor(_request: FastifyRequest): Translate {
   return t
 }
 
-/** The context every view receives: words, the signed-in user, a form token. */
+/** The context every page receives: words, the signed-in user, a form token. */
 export function pageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
-  const csrfToken = typeof reply.generateCsrf === 'function' ? reply.generateCsrf() : ''
-  return { t: translatorFor(request), user: request.user, csrfToken }
+  return { t: translatorFor(request), user: request.user, csrfToken: reply.generateCsrf() }
 }
 
 export function sendPage(reply: FastifyReply, statusCode: number, page: JSX.Element): FastifyReply {
@@ -27,5 +26,3 @@ export function sendPage(reply: FastifyReply, statusCode: number, page: JSX.Elem
       .send(renderDocument(page))
   )
 }
-
-export { t as defaultTranslate }

@@ -1,16 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { validateSessionToken } from '../auth/sessions.js'
-import type { SessionPolicy } from '../config.js'
-import type { Database } from '../db/database.js'
 import { sessionCookieName, sessionCookieOptions } from './session-cookie.js'
-
-export interface SessionPluginOptions {
-  db: Database
-  policy: SessionPolicy
-  cookieSecure: boolean
-  now: () => Date
-}
+import type { SessionSettings } from './sign-in.js'
 
 /**
  * Reads the session cookie on every request of the pages it wraps and sets
@@ -18,7 +10,7 @@ export interface SessionPluginOptions {
  * means signed out, never an error; a cookie that no longer signs anyone in is
  * cleared so the browser stops sending it.
  */
-export const sessionPlugin = fp<SessionPluginOptions>(async (app: FastifyInstance, opts) => {
+export const sessionPlugin = fp<SessionSettings>(async (app: FastifyInstance, opts) => {
   const cookieName = sessionCookieName(opts.cookieSecure)
   app.addHook('onRequest', async (request, reply) => {
     const token = request.cookies[cookieName]

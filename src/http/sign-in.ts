@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isIP } from 'node:net'
 import { createSession, invalidateSession } from '../auth/sessions.js'
 import type { SessionPolicy } from '../config.js'
 import type { Database } from '../db/database.js'
+import { csrfCookieName, csrfCookieOptions } from './forgery.js'
 import { sessionCookieName, sessionCookieOptions } from './session-cookie.js'
 
 export interface SessionSettings {
@@ -9,6 +11,16 @@ export interface SessionSettings {
   policy: SessionPolicy
   cookieSecure: boolean
   now: () => Date
+}
+
+/**
+ * At every change of who is signed in, the anti-forgery secret is dropped too (a
+ * new one comes with the next form), so a token planted before the change is
+ * worthless after it; and the answer, which sets cookies, is never cached.
+ */
+function resetClientState(reply: FastifyReply, settings: SessionSettings): void {
+  reply.clearCookie(csrfCookieName(settings.cookieSecure), csrfCookieOptions(settings.cookieSecure))
+  reply.header('cache-control', 'no-store')
 }
 
 /**
@@ -26,9 +38,16 @@ export async function startSession(
   if (request.session) await invalidateSession(settings.db, request.session.id)
   const { token } = await createSession(
     settings.db,
-    { userId, remember, userAgent: request.headers['user-agent'], ip: request.ip },
+    {
+      userId,
+      remember,
+      userAgent: request.headers['user-agent'],
+      // With TRUST_PROXY the address comes from X-Forwarded-For: keep only a real one.
+      ip: isIP(request.ip) ? request.ip : undefined,
+    },
     { now: settings.now(), policy: settings.policy },
   )
+  resetClientState(reply, settings)
   reply.setCookie(
     sessionCookieName(settings.cookieSecure),
     token,
@@ -43,8 +62,9 @@ export async function endSession(
   request: FastifyRequest,
   reply: FastifyReply,
   settings: SessionSettings,
-) {
+): Promise<void> {
   if (request.session) await invalidateSession(settings.db, request.session.id)
+  resetClientState(reply, settings)
   reply.clearCookie(
     sessionCookieName(settings.cookieSecure),
     sessionCookieOptions({ secure: settings.cookieSecure }),

@@ -2,7 +2,6 @@
 // file with the same keys (the type below makes a missing key a compile error).
 export const en = {
   'app.name': 'Logon',
-  'nav.home': 'Home',
   'nav.signIn': 'Sign in',
   'nav.register': 'Register',
   'nav.signOut': 'Sign out',

@@ -35,10 +35,10 @@ describe('logs', () => {
     await client.register('logged', PASSWORD)
     const sessionToken = client.jar.get('session')!
     await client.get('/', { authorization: 'Bearer should-not-appear' })
+    const csrfCookie = client.jar.get('csrf')!
     await client.logout()
     await client.login('logged', 'wrong ' + PASSWORD)
     await client.login('logged', PASSWORD, { next: '/' })
-    const csrfCookie = client.jar.get('csrf')!
     const log = lines.join('')
     assert.ok(lines.length > 10, 'the requests were logged')
     for (const secret of [

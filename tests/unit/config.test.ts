@@ -18,7 +18,6 @@ describe('config: defaults (CONTRACT.md)', () => {
     ['TRUST_PROXY is false', (c) => c.trustProxy, false],
     ['SECRET_KEY is unset (generated and kept in the database)', (c) => c.secretKey, undefined],
     ['PASSWORD_MIN_LENGTH is 8', (c) => c.passwordMinLength, 8],
-    ['the environment is not production', (c) => c.production, false],
     [
       'password hashing uses the OWASP argon2id minimum (m=19456, t=2, p=1)',
       (c) => c.passwordHash,
@@ -57,8 +56,8 @@ describe('config: every variable is read', () => {
     [{ PASSWORD_MIN_LENGTH: '12' }, (c) => c.passwordMinLength, 12],
     [{ PASSWORD_MIN_LENGTH: '8' }, (c) => c.passwordMinLength, 8],
     [{ PASSWORD_MIN_LENGTH: '1024' }, (c) => c.passwordMinLength, 1024],
-    [{ NODE_ENV: 'production' }, (c) => c.production, true],
-    [{ NODE_ENV: 'test' }, (c) => c.production, false],
+    [{ NODE_ENV: 'production' }, (c) => c.cookieSecure, true],
+    [{ NODE_ENV: 'test' }, (c) => c.cookieSecure, false],
   ]
   for (const [env, read, expected] of cases) {
     const [[name, value]] = Object.entries(env) as [[string, string]]

@@ -14,12 +14,27 @@ describe('safeNextPath: local paths are kept', () => {
     '/a/b//c',
     '/%2F%2Fevil.com',
     '/caf%C3%A9',
-    '/张三',
     `/${'a'.repeat(1000)}`,
   ]
   for (const path of accepted) {
     test(`${JSON.stringify(path.slice(0, 40))} is returned unchanged`, () => {
       assert.equal(safeNextPath(path), path)
+    })
+  }
+})
+
+describe('safeNextPath: a path outside ASCII comes back percent-encoded', () => {
+  // Regression: "/张三" went raw into the Location header, which Node refuses
+  // after the session was made: a 500 and a lost sign-in. "/é" went out as Latin-1.
+  const encoded: [string, string][] = [
+    ['/张三', '/%E5%BC%A0%E4%B8%89'],
+    ['/é', '/%C3%A9'],
+    ['/a b', '/a%20b'],
+    ['/x?q=张', '/x?q=%E5%BC%A0'],
+  ]
+  for (const [path, expected] of encoded) {
+    test(`${JSON.stringify(path)} becomes ${expected}`, () => {
+      assert.equal(safeNextPath(path), expected)
     })
   }
 })
@@ -38,6 +53,7 @@ describe('safeNextPath: everything else is refused', () => {
     ['a tab between the slashes', '/\t/evil.com'],
     ['a line feed between the slashes', '/\n/evil'],
     ['a carriage return and line feed', '/\r\n/evil'],
+    ['a C1 control character (NEL)', '/\u0085x'],
     ['a NUL character', '/account\u0000'],
     ['a DEL character', '/account\u007f'],
     ['an escape character', '/\u001b/evil'],

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Database } from '../../db/database.js'
-import { defaultTranslate as t } from '../pages.js'
+import { translatorFor } from '../pages.js'
 
 // /readyz answers within the contract's 5 s even when the database hangs.
 const READY_TIMEOUT_MS = 2_000
@@ -14,7 +14,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 export async function healthRoutes(app: FastifyInstance, { db }: { db: Database }) {
-  app.get('/healthz', async (_request, reply) =>
+  app.get('/healthz', async (request, reply) =>
     reply.header('cache-control', 'no-store').send('ok'),
   )
 
@@ -22,10 +22,10 @@ export async function healthRoutes(app: FastifyInstance, { db }: { db: Database 
     reply.header('cache-control', 'no-store')
     try {
       await withTimeout(db.ping(), READY_TIMEOUT_MS)
-      return reply.send(t('health.ready'))
+      return reply.send(translatorFor(request)('health.ready'))
     } catch (error) {
       request.log.warn({ err: error }, 'database not ready')
-      return reply.code(503).send(t('health.notReady'))
+      return reply.code(503).send(translatorFor(request)('health.notReady'))
     }
   })
 }

@@ -7,8 +7,12 @@ import { HttpError } from '../errors.js'
 import { pageContext, sendPage } from '../pages.js'
 
 const homeQuery = z.object({
-  // A member id from the previous page's "Next" link.
-  after: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  // A member id from the previous page's "Next" link: digits only (no "0x10", "1e3").
+  after: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/)
+    .transform(Number)
+    .optional(),
 })
 
 export async function homeRoutes(app: FastifyInstance, { db }: { db: Database }) {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { authenticate, type AccountPolicy } from '../../auth/accounts.js'
 import { LoginPage, type LoginForm } from '../../views/login-page.js'
+import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { safeNextPath } from '../next-path.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
 import { endSession, startSession, type SessionSettings } from '../sign-in.js'
@@ -9,9 +10,14 @@ import { endSession, startSession, type SessionSettings } from '../sign-in.js'
 const loginQuery = z.object({ next: z.string().optional() }).catch({})
 
 const loginBody = z.object({
-  username: z.string().max(256),
-  password: z.string().max(8192),
-  remember: z.literal('on').optional(),
+  username: usernameField,
+  password: passwordField,
+  // A checkbox sends "on" when ticked and nothing otherwise; other values mean no.
+  remember: z
+    .string()
+    .max(16)
+    .optional()
+    .transform((value) => value === 'on'),
   next: z.string().max(2048).optional(),
 })
 
@@ -38,11 +44,10 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
   app.post('/login', async (request, reply) => {
     const body = loginBody.safeParse(request.body)
     if (!body.success) {
-      const typed = (request.body as { username?: unknown } | undefined)?.username
       return showForm(request, reply, 400, {
-        username: typeof typed === 'string' ? typed.slice(0, 256) : '',
-        next: undefined,
-        remember: false,
+        username: typedText(request.body, 'username'),
+        next: safeNextPath(typedText(request.body, 'next', 2048)),
+        remember: typedText(request.body, 'remember') === 'on',
         error: translatorFor(request)('error.form_invalid'),
       })
     }
@@ -57,16 +62,11 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
       return showForm(request, reply, 401, {
         username,
         next: safeNextPath(next),
-        remember: remember === 'on',
+        remember,
         error: translatorFor(request)('login.failed'),
       })
     }
-    await startSession(
-      request,
-      reply,
-      { userId: user.id, remember: remember === 'on' },
-      opts.sessions,
-    )
+    await startSession(request, reply, { userId: user.id, remember }, opts.sessions)
     return reply.redirect(safeNextPath(next) ?? '/', 303)
   })
 

@@ -6,14 +6,11 @@ import {
   type RegistrationErrorCode,
 } from '../../auth/accounts.js'
 import { RegisterPage, type RegisterForm } from '../../views/register-page.js'
+import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
 import { startSession, type SessionSettings } from '../sign-in.js'
 
-// Bounds far above any valid value, so oversized input is refused before any work.
-const registerBody = z.object({
-  username: z.string().max(256),
-  password: z.string().max(8192),
-})
+const registerBody = z.object({ username: usernameField, password: passwordField })
 
 export interface RegisterRouteOptions {
   sessions: SessionSettings
@@ -43,9 +40,8 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
   async function handleRegister(request: FastifyRequest, reply: FastifyReply) {
     const body = registerBody.safeParse(request.body)
     if (!body.success) {
-      const typed = (request.body as { username?: unknown } | undefined)?.username
       return showForm(request, reply, 400, {
-        username: typeof typed === 'string' ? typed.slice(0, 256) : '',
+        username: typedText(request.body, 'username'),
         errors: { form: translatorFor(request)('error.form_invalid') },
       })
     }
