@@ -31,26 +31,31 @@ async function waitUntilExists(path: string, timeoutMs: number): Promise<void> {
   }
 }
 
-test('SIGTERM while a fresh embedded database is being created: exit 0 within 10 s, and it starts again', { timeout: 60_000 }, async (t) => {
-  dir = await tempDir('logon-start-signal-')
-  const dataDir = join(dir.path, 'data')
-  const port = await freePort()
-  const starting = spawnServer({ HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir })
-  servers.push(starting)
-  // Start-up creates DATA_DIR first, then creates the database in it for seconds.
-  await waitUntilExists(dataDir, 10_000)
+test(
+  'SIGTERM while a fresh embedded database is being created: exit 0 within 10 s, and it starts again',
+  { timeout: 60_000 },
+  async (t) => {
+    dir = await tempDir('logon-start-signal-')
+    const dataDir = join(dir.path, 'data')
+    const port = await freePort()
+    const starting = spawnServer({ HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir })
+    servers.push(starting)
+    // Start-up creates DATA_DIR first, then the database in it, which takes seconds.
+    await waitUntilExists(dataDir, 10_000)
+    await new Promise((resolve) => setTimeout(resolve, 300))
 
-  const signalledAt = Date.now()
-  starting.proc.kill('SIGTERM')
-  const exit = await exitWithin(starting, 10_000)
-  t.diagnostic(`exited ${Date.now() - signalledAt} ms after SIGTERM`)
-  assert.deepEqual(exit, { code: 0, signal: null }, starting.stderr())
-  assert.doesNotMatch(starting.stdout(), /Server listening/, 'it stopped before listening')
-  assert.equal(await connectionRefused(port), true, 'nothing listens on the port')
-  assert.equal(existsSync(join(dataDir, 'logon.pid')), false, 'the data-dir lock was released')
+    const signalledAt = Date.now()
+    starting.proc.kill('SIGTERM')
+    const exit = await exitWithin(starting, 10_000)
+    t.diagnostic(`exited ${Date.now() - signalledAt} ms after SIGTERM`)
+    assert.deepEqual(exit, { code: 0, signal: null }, starting.stderr())
+    assert.doesNotMatch(starting.stdout(), /Server listening/, 'it stopped before listening')
+    assert.equal(await connectionRefused(port), true, 'nothing listens on the port')
+    assert.equal(existsSync(join(dataDir, 'logon.pid')), false, 'the data-dir lock was released')
 
-  const restarted = await startServer({ DATA_DIR: dataDir })
-  servers.push(restarted)
-  const health = await fetch(`${restarted.baseUrl}/healthz`)
-  assert.equal(health.status, 200, 'the interrupted start left a usable database')
-})
+    const restarted = await startServer({ DATA_DIR: dataDir })
+    servers.push(restarted)
+    const health = await fetch(`${restarted.baseUrl}/healthz`)
+    assert.equal(health.status, 200, 'the interrupted start left a usable database')
+  },
+)
