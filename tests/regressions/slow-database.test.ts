@@ -38,8 +38,8 @@ describe(
       })
       assert.equal(status, 503)
       assert.ok(elapsedMs < 5000, `answered in ${elapsedMs} ms`)
-    // Give a statement still queued behind the lock the time to finish, if it were there.
-    await new Promise((resolve) => setTimeout(resolve, 500))
+      // Give a statement still queued behind the lock the time to finish, if it were there.
+      await new Promise((resolve) => setTimeout(resolve, 500))
       const rows = await t.db.query("SELECT 1 FROM users WHERE username_key = 'blocked'")
       assert.equal(rows.length, 0, 'the registration did not commit after the 503')
     })
