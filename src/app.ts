@@ -16,16 +16,17 @@ import { edgeErrorHandlers, registerErrorHandlers } from './http/errors.js'
 import { forgeryProtection } from './http/forgery.js'
 import './http/request-context.js'
 import { healthRoutes } from './http/routes/health.js'
+import { accountRoutes } from './http/routes/account.js'
 import { homeRoutes } from './http/routes/home.js'
 import { loginRoutes } from './http/routes/login.js'
 import { registerRoutes } from './http/routes/register.js'
 import { securityHeaders } from './http/security-headers.js'
 import { sessionPlugin } from './http/session-plugin.js'
 import type { SessionSettings } from './http/sign-in.js'
-import { startSessionPurge } from './jobs/purge-expired-sessions.js'
+import { startPurge } from './jobs/purge.js'
 
 const BODY_LIMIT_BYTES = 64 * 1024 // CONTRACT.md: a larger body gets 413
-const SESSION_PURGE_INTERVAL_MS = 60_000
+const PURGE_INTERVAL_MS = 60_000
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
 const PICO_DIR = dirname(
@@ -111,13 +112,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await pages.register(homeRoutes, { db })
     await pages.register(registerRoutes, { sessions, accounts })
     await pages.register(loginRoutes, { sessions, accounts })
+    await pages.register(accountRoutes, { sessions, accounts })
   })
 
-  const stopPurge = startSessionPurge({
+  const stopPurge = startPurge({
     db,
     policy: config.session,
     now,
-    intervalMs: SESSION_PURGE_INTERVAL_MS,
+    intervalMs: PURGE_INTERVAL_MS,
     log: app.log,
   })
   app.addHook('onClose', async () => stopPurge())

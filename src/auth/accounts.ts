@@ -10,7 +10,14 @@ import {
   verifyPasswordHash,
 } from './passwords.js'
 import { checkUsername } from './usernames.js'
-import { findUserByUsernameKey, insertUser, updatePasswordHash, type User } from './users.js'
+import {
+  deleteUser,
+  findUserById,
+  findUserByUsernameKey,
+  insertUser,
+  updatePasswordHash,
+  type User,
+} from './users.js'
 
 // Registration and sign-in as plain functions: outcomes a user can cause are
 // values with a stable code (STYLE.md #11); only the unexpected throws.
@@ -87,4 +94,47 @@ export async function authenticate(
     return { ...user, passwordHash: upgraded }
   }
   return user
+}
+
+export type PasswordChangeResult =
+  | { ok: true }
+  | { ok: false; field: 'current_password'; code: 'password_wrong' }
+  | {
+      ok: false
+      field: 'new_password'
+      code: 'password_too_short' | 'password_too_long' | 'password_too_common'
+    }
+
+/**
+ * Replaces a user's password after checking the current one. Ending the other
+ * sessions is the caller's next step (CONTRACT.md), done in the same transaction.
+ */
+export async function changePassword(
+  db: Queryable,
+  userId: number,
+  input: { currentPassword: string; newPassword: string },
+  { policy }: { policy: AccountPolicy },
+): Promise<PasswordChangeResult> {
+  const user = await findUserById(db, userId)
+  if (!user || !(await verifyPasswordHash(user.passwordHash, input.currentPassword))) {
+    return { ok: false, field: 'current_password', code: 'password_wrong' }
+  }
+  const check = checkPasswordPolicy(input.newPassword, policy.passwordMinLength)
+  if (!check.ok) return { ok: false, field: 'new_password', code: check.code }
+  await updatePasswordHash(db, userId, await hashPassword(input.newPassword, policy.passwordHash))
+  return { ok: true }
+}
+
+/** Deletes an account (its sessions and events go with it) when the password is right. */
+export async function deleteAccount(
+  db: Queryable,
+  userId: number,
+  password: string,
+): Promise<{ ok: true } | { ok: false; code: 'password_wrong' }> {
+  const user = await findUserById(db, userId)
+  if (!user || !(await verifyPasswordHash(user.passwordHash, password))) {
+    return { ok: false, code: 'password_wrong' }
+  }
+  await deleteUser(db, userId)
+  return { ok: true }
 }

@@ -143,16 +143,17 @@ export async function invalidateSession(db: Queryable, sessionId: string): Promi
   await db.query('DELETE FROM sessions WHERE id = $1', [sessionId])
 }
 
-/** Ends every session of a user, or every one but `exceptSessionId`. */
+/** Ends every session of a user, or every one but `exceptSessionId`; returns how many. */
 export async function invalidateUserSessions(
   db: Queryable,
   userId: number,
   { exceptSessionId }: { exceptSessionId?: string } = {},
-): Promise<void> {
-  await db.query('DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2', [
-    userId,
-    exceptSessionId ?? null,
-  ])
+): Promise<number> {
+  const rows = await db.query(
+    'DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2 RETURNING id',
+    [userId, exceptSessionId ?? null],
+  )
+  return rows.length
 }
 
 /**
@@ -174,4 +175,35 @@ export async function deleteExpiredSessions(
     [now, idleCutoff, limit],
   )
   return rows.length
+}
+
+/** The account's sessions that are still live, most recently seen first. */
+export async function listUserSessions(
+  db: Queryable,
+  userId: number,
+  { now, policy }: { now: Date; policy: SessionPolicy },
+): Promise<Session[]> {
+  const rows = await db.query<SessionRow>(
+    `SELECT id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip, '' AS username
+       FROM sessions WHERE user_id = $1
+      ORDER BY last_seen_at DESC`,
+    [userId],
+  )
+  return rows.map(toSession).filter((session) => !isSessionExpired(session, now, policy))
+}
+
+/**
+ * Ends one session of a user, named by its public id. The user id is part of the
+ * condition: an id of another account's session is never touched.
+ */
+export async function invalidateUserSession(
+  db: Queryable,
+  userId: number,
+  sessionId: string,
+): Promise<boolean> {
+  const rows = await db.query('DELETE FROM sessions WHERE id = $1 AND user_id = $2 RETURNING id', [
+    sessionId,
+    userId,
+  ])
+  return rows.length > 0
 }

@@ -50,6 +50,19 @@ export async function findUserByUsernameKey(
   return row ? toUser(row) : null
 }
 
+export async function findUserById(db: Queryable, userId: number): Promise<User | null> {
+  const [row] = await db.query<UserRow>(
+    'SELECT id, username, password_hash, created_at FROM users WHERE id = $1',
+    [userId],
+  )
+  return row ? toUser(row) : null
+}
+
+/** Deletes a user; sessions and events go with it (ON DELETE CASCADE), the name is free again. */
+export async function deleteUser(db: Queryable, userId: number): Promise<void> {
+  await db.query('DELETE FROM users WHERE id = $1', [userId])
+}
+
 export async function updatePasswordHash(
   db: Queryable,
   userId: number,

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isIP } from 'node:net'
+import { recordAuthEvent } from '../auth/events.js'
 import { createSession, invalidateSession } from '../auth/sessions.js'
 import type { SessionPolicy } from '../config.js'
 import type { Database } from '../db/database.js'
@@ -11,6 +12,15 @@ export interface SessionSettings {
   policy: SessionPolicy
   cookieSecure: boolean
   now: () => Date
+}
+
+/** Where a request came from, for sessions and events: a real address only. */
+export function requestOrigin(request: FastifyRequest): {
+  ip: string | undefined
+  userAgent: string | undefined
+} {
+  // With TRUST_PROXY the address comes from X-Forwarded-For, which a client can write.
+  return { ip: isIP(request.ip) ? request.ip : undefined, userAgent: request.headers['user-agent'] }
 }
 
 /**
@@ -38,13 +48,7 @@ export async function startSession(
   if (request.session) await invalidateSession(settings.db, request.session.id)
   const { token } = await createSession(
     settings.db,
-    {
-      userId,
-      remember,
-      userAgent: request.headers['user-agent'],
-      // With TRUST_PROXY the address comes from X-Forwarded-For: keep only a real one.
-      ip: isIP(request.ip) ? request.ip : undefined,
-    },
+    { userId, remember, ...requestOrigin(request) },
     { now: settings.now(), policy: settings.policy },
   )
   resetClientState(reply, settings)
@@ -63,7 +67,15 @@ export async function endSession(
   reply: FastifyReply,
   settings: SessionSettings,
 ): Promise<void> {
-  if (request.session) await invalidateSession(settings.db, request.session.id)
+  if (request.session) {
+    await invalidateSession(settings.db, request.session.id)
+    await recordAuthEvent(settings.db, {
+      userId: request.session.userId,
+      kind: 'signed_out',
+      at: settings.now(),
+      ...requestOrigin(request),
+    })
+  }
   resetClientState(reply, settings)
   reply.clearCookie(
     sessionCookieName(settings.cookieSecure),

@@ -37,13 +37,18 @@ export function Layout({
             </ul>
             <ul>
               {user ? (
-                <li>
-                  <PostForm ctx={ctx} action="/logout" class="inline-form">
-                    <button type="submit" class="secondary">
-                      {t('nav.signOut')}
-                    </button>
-                  </PostForm>
-                </li>
+                <>
+                  <li>
+                    <a href="/account">{t('nav.account')}</a>
+                  </li>
+                  <li>
+                    <PostForm ctx={ctx} action="/logout" class="inline-form">
+                      <button type="submit" class="secondary">
+                        {t('nav.signOut')}
+                      </button>
+                    </PostForm>
+                  </li>
+                </>
               ) : (
                 <>
                   <li>

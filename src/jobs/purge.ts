@@ -1,0 +1,59 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { deleteAuthEventsBefore } from '../auth/events.js'
+import { deleteExpiredSessions } from '../auth/sessions.js'
+import type { SessionPolicy } from '../config.js'
+import type { Database } from '../db/database.js'
+
+const BATCH_SIZE = 1_000
+const MAX_BATCHES_PER_RUN = 20
+// Long enough to look back on a season of sign-ins; the account page shows the last 20.
+export const AUTH_EVENT_RETENTION_DAYS = 90
+
+/** Runs `deleteBatch` until it deletes less than a full batch, or the run's cap. */
+async function inBatches(deleteBatch: () => Promise<number>): Promise<void> {
+  for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
+    if ((await deleteBatch()) < BATCH_SIZE) return
+  }
+}
+
+/** One purge run: expired sessions and old auth events. */
+export async function purgeOnce({
+  db,
+  policy,
+  now,
+}: {
+  db: Database
+  policy: SessionPolicy
+  now: Date
+}) {
+  await inBatches(() => deleteExpiredSessions(db, { now, policy, limit: BATCH_SIZE }))
+  const before = new Date(now.getTime() - AUTH_EVENT_RETENTION_DAYS * 86_400_000)
+  await inBatches(() => deleteAuthEventsBefore(db, { before, limit: BATCH_SIZE }))
+}
+
+/**
+ * Deletes expired sessions and old events every `intervalMs`, in bounded batches
+ * so one run never holds locks long (DESIGN.md). Validation already refuses
+ * expired rows; this only keeps the tables from growing forever. Failures are
+ * logged and retried at the next run; runs never overlap.
+ */
+export function startPurge(opts: {
+  db: Database
+  policy: SessionPolicy
+  now: () => Date
+  intervalMs: number
+  log: FastifyBaseLogger
+}): () => void {
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    purgeOnce({ db: opts.db, policy: opts.policy, now: opts.now() })
+      .catch((error: unknown) => opts.log.warn({ err: error }, 'purge failed'))
+      .finally(() => {
+        running = false
+      })
+  }, opts.intervalMs)
+  timer.unref()
+  return () => clearInterval(timer)
+}
