@@ -6,10 +6,17 @@ export function Time({ date }: { date: Date }) {
   return <time datetime={date.toISOString()}>{text}</time>
 }
 
-/** A limit in the largest whole unit that fits: 1800 s → "30 minutes". */
+const plural = new Intl.PluralRules('en')
+const UNITS = [
+  ['days', 86400],
+  ['hours', 3600],
+  ['minutes', 60],
+  ['seconds', 1],
+] as const
+
+/** A limit in the largest whole unit that fits: 1800 s → "30 minutes", 3600 s → "1 hour". */
 export function formatDuration(seconds: number, t: Translate): string {
-  if (seconds % 86400 === 0) return t('duration.days', { n: seconds / 86400 })
-  if (seconds % 3600 === 0) return t('duration.hours', { n: seconds / 3600 })
-  if (seconds % 60 === 0) return t('duration.minutes', { n: seconds / 60 })
-  return t('duration.seconds', { n: seconds })
+  const [unit, size] = UNITS.find(([, size]) => seconds % size === 0) ?? UNITS[3]
+  const n = seconds / size
+  return t(`duration.${unit}.${plural.select(n) === 'one' ? 'one' : 'other'}`, { n })
 }

@@ -182,7 +182,9 @@ for (const engine of engines) {
       assert.equal(client.jar.has('session'), false)
       for (const table of ['users', 'sessions', 'auth_events']) {
         const column = table === 'users' ? 'id' : 'user_id'
-        const rows = await t.db.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [user.id])
+        const rows: unknown[] = await t.db.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [
+          user.id,
+        ])
         assert.equal(rows.length, 0, table)
       }
       assert.equal(await signedInAs(other), null)
@@ -213,12 +215,13 @@ for (const engine of engines) {
       const client = new TestClient(t.app)
       await client.login('fay', PASSWORD)
       const token = hiddenInputs((await client.get('/account')).body, '/account/delete')._csrf!
-      for (const [action, fields] of [
+      const cases: Array<[string, Record<string, string | string[]>]> = [
         ['/account/sessions/revoke', { 'all-others': 'yes' }],
         ['/account/sessions/revoke', {}],
         ['/account/password', { current_password: PASSWORD }],
         ['/account/delete', { password: ['a', 'b'] }],
-      ] as const) {
+      ]
+      for (const [action, fields] of cases) {
         const response = await client.post(action, { _csrf: token, ...fields })
         assert.equal(response.statusCode, 400, action)
       }
