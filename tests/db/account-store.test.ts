@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import {
+  deleteAuthEventsBefore,
+  listRecentAuthEvents,
+  recordAuthEvent,
+} from '../../src/auth/events.js'
+import {
+  createSession,
+  invalidateUserSession,
+  invalidateUserSessions,
+  listUserSessions,
+} from '../../src/auth/sessions.js'
+import { deleteUser, insertUser } from '../../src/auth/users.js'
+import type { SessionPolicy } from '../../src/config.js'
+import { AUTH_EVENT_RETENTION_DAYS, purgeOnce } from '../../src/jobs/purge.js'
+import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
+
+const NOW = new Date('2026-01-01T12:00:00Z')
+const policy: SessionPolicy = {
+  idleTimeoutSeconds: 1800,
+  absoluteTimeoutSeconds: 43200,
+  rememberTimeoutSeconds: 2592000,
+}
+const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000)
+
+for (const engine of engines) {
+  describe(`account stores (${engine})`, () => {
+    let database: TestDatabase
+    let alice: number
+    let bob: number
+    before(async () => {
+      database = await openTestDatabase(engine)
+      const make = async (name: string) => {
+        const result = await insertUser(database.db, {
+          username: name,
+          usernameKey: name,
+          passwordHash: 'x',
+          now: NOW,
+        })
+        assert.ok(result.ok)
+        return result.user.id
+      }
+      alice = await make('alice')
+      bob = await make('bob')
+    })
+    after(() => database.close())
+
+    test('listUserSessions gives the live sessions of one user, most recently seen first', async () => {
+      const { db } = database
+      const old = await createSession(
+        db,
+        { userId: alice, remember: false },
+        { now: at(-3600), policy },
+      )
+      const recent = await createSession(
+        db,
+        { userId: alice, remember: false },
+        { now: at(-60), policy },
+      )
+      const remembered = await createSession(
+        db,
+        { userId: alice, remember: true },
+        { now: at(-7200), policy },
+      )
+      await createSession(db, { userId: bob, remember: false }, { now: NOW, policy })
+      const ids = (await listUserSessions(db, alice, { now: NOW, policy })).map((s) => s.id)
+      assert.deepEqual(
+        ids,
+        [recent.session.id, remembered.session.id],
+        'the idle one is left out; bob is not listed',
+      )
+      assert.ok(!ids.includes(old.session.id))
+    })
+
+    test('invalidateUserSession ends only a session of that user', async () => {
+      const { db } = database
+      const bobs = await createSession(db, { userId: bob, remember: false }, { now: NOW, policy })
+      assert.equal(await invalidateUserSession(db, alice, bobs.session.id), false)
+      assert.equal(
+        (await db.query('SELECT 1 FROM sessions WHERE id = $1', [bobs.session.id])).length,
+        1,
+      )
+      assert.equal(await invalidateUserSession(db, bob, bobs.session.id), true)
+      assert.equal(
+        (await db.query('SELECT 1 FROM sessions WHERE id = $1', [bobs.session.id])).length,
+        0,
+      )
+    })
+
+    test('invalidateUserSessions counts what it ended and spares the excepted one', async () => {
+      const { db } = database
+      const keep = await createSession(db, { userId: bob, remember: false }, { now: NOW, policy })
+      await createSession(db, { userId: bob, remember: false }, { now: NOW, policy })
+      await createSession(db, { userId: bob, remember: true }, { now: NOW, policy })
+      const before = (await db.query('SELECT 1 FROM sessions WHERE user_id = $1', [bob])).length
+      assert.equal(
+        await invalidateUserSessions(db, bob, { exceptSessionId: keep.session.id }),
+        before - 1,
+      )
+      const left = await db.query<{ id: string }>('SELECT id FROM sessions WHERE user_id = $1', [
+        bob,
+      ])
+      assert.deepEqual(
+        left.map((r) => r.id),
+        [keep.session.id],
+      )
+    })
+
+    test("events: the newest 20 of one user, newest first, never another user's", async () => {
+      const { db } = database
+      for (let i = 0; i < 25; i++) {
+        await recordAuthEvent(db, {
+          userId: alice,
+          kind: i % 2 ? 'signed_in' : 'signed_out',
+          at: at(i),
+          ip: '192.0.2.1',
+        })
+      }
+      await recordAuthEvent(db, { userId: bob, kind: 'registered', at: at(100) })
+      const events = await listRecentAuthEvents(db, alice)
+      assert.equal(events.length, 20)
+      assert.deepEqual(events[0]!.occurredAt, at(24))
+      assert.ok(events.every((e) => e.kind !== 'registered'))
+    })
+
+    test('old events and expired sessions are purged in bounded batches; recent ones stay', async () => {
+      const { db } = database
+      const days = (n: number) => at(-n * 86400)
+      await recordAuthEvent(db, {
+        userId: bob,
+        kind: 'signed_in',
+        at: days(AUTH_EVENT_RETENTION_DAYS + 1),
+      })
+      await recordAuthEvent(db, {
+        userId: bob,
+        kind: 'signed_in',
+        at: days(AUTH_EVENT_RETENTION_DAYS - 1),
+      })
+      const expired = await createSession(
+        db,
+        { userId: bob, remember: false },
+        { now: at(-50000), policy },
+      )
+      assert.equal(await deleteAuthEventsBefore(db, { before: days(10_000), limit: 5 }), 0)
+      await purgeOnce({ db, policy, now: NOW })
+      const rows = await db.query<{ occurred_at: Date }>(
+        'SELECT occurred_at FROM auth_events WHERE user_id = $1',
+        [bob],
+      )
+      assert.ok(rows.every((r) => r.occurred_at >= days(AUTH_EVENT_RETENTION_DAYS)))
+      assert.ok(rows.length >= 1)
+      assert.equal(
+        (await db.query('SELECT 1 FROM sessions WHERE id = $1', [expired.session.id])).length,
+        0,
+      )
+    })
+
+    test('deleting a user takes its sessions and events with it', async () => {
+      const { db } = database
+      await deleteUser(db, alice)
+      for (const table of ['sessions', 'auth_events']) {
+        const rows: unknown[] = await db.query(`SELECT 1 FROM ${table} WHERE user_id = $1`, [alice])
+        assert.equal(rows.length, 0, table)
+      }
+    })
+  })
+}
