@@ -82,28 +82,42 @@ export interface PostgresOptions {
   onError?: (error: Error) => void
 }
 
+/**
+ * Startup options for every connection: the server-side timeouts, then whatever
+ * the URL's own `options` parameter and the caller ask for. node-postgres lets a
+ * URL's `options` replace the pool's, so it is moved out of the URL and merged.
+ * (Migrations lift both limits with SET LOCAL.)
+ */
+function withServerTimeouts(url: string, extra: string | undefined) {
+  const timeouts = `-c statement_timeout=${SERVER_STATEMENT_TIMEOUT_MS} -c lock_timeout=${SERVER_STATEMENT_TIMEOUT_MS}`
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return { connectionString: url, options: [timeouts, extra].filter(Boolean).join(' ') }
+  }
+  const fromUrl = parsed.searchParams.get('options')
+  parsed.searchParams.delete('options')
+  return {
+    connectionString: parsed.toString(),
+    options: [timeouts, fromUrl, extra].filter(Boolean).join(' '),
+  }
+}
+
 export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): Database {
+  const { connectionString, options } = withServerTimeouts(url, opts.options)
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString,
     max: opts.max ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
     keepAlive: true,
-    options: opts.options,
+    options,
     types: typeParsers,
   })
   // An idle client whose server goes away emits 'error' on the pool; unhandled, it
   // would end the process. The pool drops that client and makes a new one later.
   pool.on('error', (error) => opts.onError?.(error))
-  pool.on('connect', (client) => {
-    // Sent before any other statement on a new connection. Migrations lift both limits.
-    client
-      .query(
-        `SET statement_timeout = ${SERVER_STATEMENT_TIMEOUT_MS}; SET lock_timeout = ${SERVER_STATEMENT_TIMEOUT_MS}`,
-      )
-      .catch((error: Error) => opts.onError?.(error))
-  })
-
   return {
     engine: 'postgres',
     async query<Row>(sql: string, params?: readonly unknown[]) {
