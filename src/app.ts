@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AccountPolicy } from './auth/accounts.js'
+import { longestLimitWindowSeconds } from './auth/expired-attempt-limits.js'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
 import { edgeErrorHandlers, registerErrorHandlers } from './http/errors.js'
@@ -110,8 +111,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await pages.register(sessionPlugin, sessions)
     await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
     await pages.register(homeRoutes, { db })
-    await pages.register(registerRoutes, { sessions, accounts })
-    await pages.register(loginRoutes, { sessions, accounts })
+    await pages.register(registerRoutes, { sessions, accounts, limits: config.limits })
+    await pages.register(loginRoutes, { sessions, accounts, limits: config.limits })
     await pages.register(accountRoutes, { sessions, accounts })
   })
 
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     db,
     policy: config.session,
     now,
+    attemptLimitWindowSeconds: longestLimitWindowSeconds(config.limits),
     intervalMs: PURGE_INTERVAL_MS,
     log: app.log,
   })

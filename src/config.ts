@@ -20,6 +20,13 @@ const seconds = wholeNumber({
   message: 'must be a whole number of seconds greater than 0',
 })
 
+// A wait of the sign-in limits: CONTRACT.md allows at most 15 minutes.
+const waitSeconds = wholeNumber({
+  min: 1,
+  max: 900,
+  message: 'must be a whole number of seconds from 1 to 900',
+})
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: wholeNumber({
@@ -61,6 +68,38 @@ const envSchema = z.object({
     message: 'must be a whole number from 1 to 16',
   }).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Sign-in and registration limits (README "Sign-in limits", docs/decisions/0005).
+  // The bounds are CONTRACT.md's: at most 10 failures for a name from an address, a
+  // wait of at most 15 minutes, at least 200 registrations a minute; and NIST
+  // 800-63B §5.2.2: at most 100 consecutive failures for an account.
+  RATE_LIMITS: z
+    .enum(['on', 'off'], 'must be on or off (off is for benchmarks only)')
+    .default('on'),
+  SIGN_IN_FAILURES_PER_NAME_ADDRESS: wholeNumber({
+    min: 1,
+    max: 10,
+    message: 'must be a whole number from 1 to 10',
+  }).default(10),
+  SIGN_IN_FAILURES_PER_ACCOUNT: wholeNumber({
+    min: 1,
+    max: 100,
+    message: 'must be a whole number from 1 to 100',
+  }).default(100),
+  SIGN_IN_FAILURES_PER_ADDRESS: wholeNumber({
+    min: 1,
+    max: 1_000_000,
+    message: 'must be a whole number from 1 to 1000000',
+  }).default(100),
+  SIGN_IN_NAME_ADDRESS_WINDOW: seconds.default(86400),
+  SIGN_IN_ACCOUNT_WINDOW: seconds.default(86400),
+  SIGN_IN_ADDRESS_WINDOW: seconds.default(900),
+  SIGN_IN_FIRST_WAIT: waitSeconds.default(60),
+  SIGN_IN_MAX_WAIT: waitSeconds.default(900),
+  REGISTRATIONS_PER_MINUTE: wholeNumber({
+    min: 200,
+    max: 1_000_000,
+    message: 'must be a whole number from 200 to 1000000',
+  }).default(300),
 })
 
 export interface PasswordHashParams {
@@ -75,6 +114,29 @@ export interface SessionPolicy {
   readonly rememberTimeoutSeconds: number
 }
 
+/** A counter of failed sign-ins: after `maxFailures` within `windowSeconds`, wait. */
+export interface FailureLimit {
+  readonly maxFailures: number
+  readonly windowSeconds: number
+}
+
+export interface SignInLimits {
+  readonly perNameAndAddress: FailureLimit
+  readonly perAccount: FailureLimit
+  readonly perAddress: FailureLimit
+  /** Over a limit the wait starts here and doubles with each further failure… */
+  readonly firstWaitSeconds: number
+  /** …up to this. */
+  readonly maxWaitSeconds: number
+}
+
+export interface LimitsPolicy {
+  /** false only with RATE_LIMITS=off, for benchmarks. */
+  readonly enabled: boolean
+  readonly signIn: SignInLimits
+  readonly registrationsPerMinute: number
+}
+
 export interface Config {
   readonly port: number
   readonly host: string
@@ -87,6 +149,7 @@ export interface Config {
   readonly passwordMinLength: number
   readonly passwordHash: PasswordHashParams
   readonly logLevel: string
+  readonly limits: LimitsPolicy
 }
 
 export class ConfigError extends Error {
@@ -126,5 +189,25 @@ export function loadConfig(env: Env = process.env): Config {
       parallelism: e.PASSWORD_HASH_PARALLELISM,
     }),
     logLevel: e.LOG_LEVEL,
+    limits: Object.freeze({
+      enabled: e.RATE_LIMITS === 'on',
+      signIn: Object.freeze({
+        perNameAndAddress: Object.freeze({
+          maxFailures: e.SIGN_IN_FAILURES_PER_NAME_ADDRESS,
+          windowSeconds: e.SIGN_IN_NAME_ADDRESS_WINDOW,
+        }),
+        perAccount: Object.freeze({
+          maxFailures: e.SIGN_IN_FAILURES_PER_ACCOUNT,
+          windowSeconds: e.SIGN_IN_ACCOUNT_WINDOW,
+        }),
+        perAddress: Object.freeze({
+          maxFailures: e.SIGN_IN_FAILURES_PER_ADDRESS,
+          windowSeconds: e.SIGN_IN_ADDRESS_WINDOW,
+        }),
+        firstWaitSeconds: e.SIGN_IN_FIRST_WAIT,
+        maxWaitSeconds: e.SIGN_IN_MAX_WAIT,
+      }),
+      registrationsPerMinute: e.REGISTRATIONS_PER_MINUTE,
+    }),
   })
 }

@@ -1,5 +1,6 @@
 import type { PasswordHashParams } from '../config.js'
-import type { Queryable } from '../db/database.js'
+import type { Database, Queryable } from '../db/database.js'
+import { recordAuthEvent, type AuthEventOrigin } from './events.js'
 import {
   checkPasswordPolicy,
   dummyPasswordHash,
@@ -9,6 +10,7 @@ import {
   PASSWORD_MAX_LENGTH,
   verifyPasswordHash,
 } from './passwords.js'
+import { invalidateUserSessions } from './sessions.js'
 import { checkUsername } from './usernames.js'
 import {
   deleteUser,
@@ -69,31 +71,54 @@ export async function registerAccount(
 }
 
 /**
- * Checks a username and password. An unknown name costs the same argon2
- * verification as a known one (against a dummy hash) and gives the same null, so
- * neither the answer nor its timing tells which names exist. A hash made with
- * older parameters is replaced on success (DESIGN.md).
+ * The outcome of a sign-in. `wrong_password` names the account, for its security
+ * log only: what the client is told must not tell it from `unknown_name`.
  */
-export async function authenticate(
+export type CredentialCheck =
+  | { ok: true; user: User }
+  | { ok: false; reason: 'unknown_name' }
+  | { ok: false; reason: 'wrong_password'; userId: number }
+
+/**
+ * Checks a username and password. An unknown name costs the same argon2
+ * verification as a known one (against a dummy hash), so the time taken does not
+ * tell which names exist. A hash made with older parameters is replaced on
+ * success (DESIGN.md).
+ */
+export async function verifyCredentials(
   db: Queryable,
   input: { username: string; password: string },
   { policy }: { policy: AccountPolicy },
-): Promise<User | null> {
+): Promise<CredentialCheck> {
   const name = checkUsername(input.username)
   const user = name.ok ? await findUserByUsernameKey(db, name.key) : null
   // No stored password is longer than the policy allows, so such input cannot match.
   const passwordPossible = passwordLength(input.password) <= PASSWORD_MAX_LENGTH
   if (!user || !passwordPossible) {
     await verifyPasswordHash(await dummyPasswordHash(policy.passwordHash), input.password)
-    return null
+    return user
+      ? { ok: false, reason: 'wrong_password', userId: user.id }
+      : { ok: false, reason: 'unknown_name' }
   }
-  if (!(await verifyPasswordHash(user.passwordHash, input.password))) return null
+  if (!(await verifyPasswordHash(user.passwordHash, input.password))) {
+    return { ok: false, reason: 'wrong_password', userId: user.id }
+  }
   if (passwordHashNeedsUpgrade(user.passwordHash, policy.passwordHash)) {
     const upgraded = await hashPassword(input.password, policy.passwordHash)
     await updatePasswordHash(db, user.id, upgraded)
-    return { ...user, passwordHash: upgraded }
+    return { ok: true, user: { ...user, passwordHash: upgraded } }
   }
-  return user
+  return { ok: true, user }
+}
+
+/** verifyCredentials for callers that need only the user: null for any failure. */
+export async function authenticate(
+  db: Queryable,
+  input: { username: string; password: string },
+  options: { policy: AccountPolicy },
+): Promise<User | null> {
+  const result = await verifyCredentials(db, input, options)
+  return result.ok ? result.user : null
 }
 
 export type PasswordChangeResult =
@@ -106,14 +131,16 @@ export type PasswordChangeResult =
     }
 
 /**
- * Replaces a user's password after checking the current one. Ending the other
- * sessions is the caller's next step (CONTRACT.md), done in the same transaction.
+ * Replaces a user's password after checking the current one, and ends every other
+ * session of the account (CONTRACT.md): the new hash, the ended sessions and the
+ * event commit together. Hashing happens before the transaction: it takes tens of
+ * milliseconds, and PGlite's transactions are exclusive.
  */
 export async function changePassword(
-  db: Queryable,
-  userId: number,
+  db: Database,
+  { userId, currentSessionId }: { userId: number; currentSessionId: string },
   input: { currentPassword: string; newPassword: string },
-  { policy }: { policy: AccountPolicy },
+  { policy, now, origin }: { policy: AccountPolicy; now: Date; origin: AuthEventOrigin },
 ): Promise<PasswordChangeResult> {
   const user = await findUserById(db, userId)
   if (!user || !(await verifyPasswordHash(user.passwordHash, input.currentPassword))) {
@@ -121,7 +148,12 @@ export async function changePassword(
   }
   const check = checkPasswordPolicy(input.newPassword, policy.passwordMinLength)
   if (!check.ok) return { ok: false, field: 'new_password', code: check.code }
-  await updatePasswordHash(db, userId, await hashPassword(input.newPassword, policy.passwordHash))
+  const passwordHash = await hashPassword(input.newPassword, policy.passwordHash)
+  await db.transaction(async (tx) => {
+    await updatePasswordHash(tx, userId, passwordHash)
+    await invalidateUserSessions(tx, userId, { exceptSessionId: currentSessionId })
+    await recordAuthEvent(tx, { userId, kind: 'password_changed', at: now, ...origin })
+  })
   return { ok: true }
 }
 

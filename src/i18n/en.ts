@@ -30,6 +30,7 @@ export const en = {
   'login.remember': 'Keep me signed in on this device',
   'login.noAccount': 'No account yet?',
   'login.failed': 'Invalid username or password',
+  'limit.tryAgain': 'Too many attempts. Try again in {wait}.',
 
   'nav.account': 'Account',
 

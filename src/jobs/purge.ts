@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { deleteAuthEventsBefore } from '../auth/events.js'
+import { deleteExpiredAttemptLimits } from '../auth/expired-attempt-limits.js'
 import { deleteExpiredSessions } from '../auth/sessions.js'
 import type { SessionPolicy } from '../config.js'
 import type { Database } from '../db/database.js'
@@ -16,19 +17,31 @@ async function inBatches(deleteBatch: () => Promise<number>): Promise<void> {
   }
 }
 
-/** One purge run: expired sessions and old auth events. */
+/**
+ * One purge run: expired sessions, old auth events, and, given the longest window
+ * of the sign-in and registration limits (longestLimitWindowSeconds), their
+ * counters that count for nothing any more.
+ */
 export async function purgeOnce({
   db,
   policy,
   now,
+  attemptLimitWindowSeconds,
 }: {
   db: Database
   policy: SessionPolicy
   now: Date
+  attemptLimitWindowSeconds?: number | undefined
 }) {
   await inBatches(() => deleteExpiredSessions(db, { now, policy, limit: BATCH_SIZE }))
   const before = new Date(now.getTime() - AUTH_EVENT_RETENTION_DAYS * 86_400_000)
   await inBatches(() => deleteAuthEventsBefore(db, { before, limit: BATCH_SIZE }))
+  if (attemptLimitWindowSeconds !== undefined) {
+    const longestWindowSeconds = attemptLimitWindowSeconds
+    await inBatches(() =>
+      deleteExpiredAttemptLimits(db, { now, longestWindowSeconds, limit: BATCH_SIZE }),
+    )
+  }
 }
 
 /**
@@ -41,6 +54,7 @@ export function startPurge(opts: {
   db: Database
   policy: SessionPolicy
   now: () => Date
+  attemptLimitWindowSeconds?: number | undefined
   intervalMs: number
   log: FastifyBaseLogger
 }): () => void {
@@ -48,7 +62,12 @@ export function startPurge(opts: {
   const timer = setInterval(() => {
     if (running) return
     running = true
-    purgeOnce({ db: opts.db, policy: opts.policy, now: opts.now() })
+    purgeOnce({
+      db: opts.db,
+      policy: opts.policy,
+      now: opts.now(),
+      attemptLimitWindowSeconds: opts.attemptLimitWindowSeconds,
+    })
       .catch((error: unknown) => opts.log.warn({ err: error }, 'purge failed'))
       .finally(() => {
         running = false

@@ -63,7 +63,9 @@ for (const engine of engines) {
       db = handles.first
     })
     after(() => handles.close())
-    beforeEach(() => db.exec('TRUNCATE sessions, users, server_secrets RESTART IDENTITY'))
+    beforeEach(() =>
+      db.exec('TRUNCATE auth_events, sessions, users, server_secrets RESTART IDENTITY'),
+    )
 
     async function addUser(username: string, on: Queryable = db): Promise<User> {
       const result = await insertUser(on, {

@@ -117,25 +117,12 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     if (!current) return reply
     const body = passwordChangeBody.safeParse(request.body)
     if (!body.success) throw new HttpError(400, 'INVALID_PASSWORD_FORM')
-    // The new hash and the end of the other sessions commit together, or neither does.
-    const result = await db.transaction(async (tx) => {
-      const changed = await changePassword(
-        tx,
-        current.user.id,
-        { currentPassword: body.data.current_password, newPassword: body.data.new_password },
-        { policy: opts.accounts },
-      )
-      if (changed.ok) {
-        await invalidateUserSessions(tx, current.user.id, { exceptSessionId: current.session.id })
-        await recordAuthEvent(tx, {
-          userId: current.user.id,
-          kind: 'password_changed',
-          at: now(),
-          ...requestOrigin(request),
-        })
-      }
-      return changed
-    })
+    const result = await changePassword(
+      db,
+      { userId: current.user.id, currentSessionId: current.session.id },
+      { currentPassword: body.data.current_password, newPassword: body.data.new_password },
+      { policy: opts.accounts, now: now(), origin: requestOrigin(request) },
+    )
     if (!result.ok) {
       const t = translatorFor(request)
       const message = t(`error.${result.code}`, { min: opts.accounts.passwordMinLength })

@@ -1,11 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { authenticate, type AccountPolicy } from '../../auth/accounts.js'
+import { verifyCredentials, type AccountPolicy } from '../../auth/accounts.js'
+import { recordAuthEvent } from '../../auth/events.js'
+import {
+  claimSignInAttempt,
+  settleSuccessfulSignIn,
+  signInSubject,
+} from '../../auth/sign-in-limits.js'
+import type { LimitsPolicy } from '../../config.js'
 import { LoginPage, type LoginForm } from '../../views/login-page.js'
 import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { safeNextPath } from '../next-path.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
-import { endSession, startSession, type SessionSettings } from '../sign-in.js'
+import { endSession, requestOrigin, startSession, type SessionSettings } from '../sign-in.js'
+import { refuseAttempt } from '../too-many-attempts.js'
 
 const loginQuery = z.object({ next: z.string().optional() }).catch({})
 
@@ -24,9 +32,13 @@ const loginBody = z.object({
 export interface LoginRouteOptions {
   sessions: SessionSettings
   accounts: AccountPolicy
+  limits: LimitsPolicy
 }
 
 export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions) {
+  const { db, now } = opts.sessions
+  const { enabled: limitsEnabled, signIn: limits } = opts.limits
+
   function showForm(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -41,7 +53,17 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
     return showForm(request, reply, 200, { username: '', next, remember: false })
   })
 
-  app.post('/login', async (request, reply) => {
+  // A wrong password for an existing account goes to that account's security log
+  // once the answer has left: written before it, it would make such answers slower
+  // than those for unknown names, and so tell which names exist.
+  const failedSignIns = new WeakMap<FastifyRequest, { userId: number; at: Date }>()
+  async function recordFailedSignIn(request: FastifyRequest) {
+    const failed = failedSignIns.get(request)
+    if (!failed) return
+    await recordAuthEvent(db, { ...failed, kind: 'sign_in_failed', ...requestOrigin(request) })
+  }
+
+  app.post('/login', { onResponse: recordFailedSignIn }, async (request, reply) => {
     const body = loginBody.safeParse(request.body)
     if (!body.success) {
       return showForm(request, reply, 400, {
@@ -52,22 +74,38 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
       })
     }
     const { username, password, remember, next } = body.data
-    const user = await authenticate(
-      opts.sessions.db,
-      { username, password },
-      { policy: opts.accounts },
-    )
-    if (!user) {
+    const form = { username, next: safeNextPath(next), remember }
+    const at = now()
+    const subject = signInSubject(username, request.ip)
+    if (limitsEnabled) {
+      // Before the name is even looked up: a refused attempt gets the same answer,
+      // and costs no password verification, whether the name exists or not.
+      const attempt = await claimSignInAttempt(db, subject, { limits, now: at })
+      if (!attempt.allowed) {
+        const error = refuseAttempt(request, reply, attempt.retryAfterSeconds)
+        return showForm(request, reply, 429, { ...form, error })
+      }
+    }
+    const result = await verifyCredentials(db, { username, password }, { policy: opts.accounts })
+    if (!result.ok) {
+      if (result.reason === 'wrong_password') {
+        failedSignIns.set(request, { userId: result.userId, at })
+      }
       // The same status, words and cost for an unknown name and a wrong password.
       return showForm(request, reply, 401, {
-        username,
-        next: safeNextPath(next),
-        remember,
+        ...form,
         error: translatorFor(request)('login.failed'),
       })
     }
-    await startSession(request, reply, { userId: user.id, remember }, opts.sessions)
-    return reply.redirect(safeNextPath(next) ?? '/', 303)
+    if (limitsEnabled) await settleSuccessfulSignIn(db, subject, { limits, now: at })
+    await startSession(request, reply, { userId: result.user.id, remember }, opts.sessions)
+    await recordAuthEvent(db, {
+      userId: result.user.id,
+      kind: 'signed_in',
+      at,
+      ...requestOrigin(request),
+    })
+    return reply.redirect(form.next ?? '/', 303)
   })
 
   // Sign-out is a POST with the form token (a GET could be triggered by any page).

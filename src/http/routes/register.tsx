@@ -5,16 +5,22 @@ import {
   type AccountPolicy,
   type RegistrationErrorCode,
 } from '../../auth/accounts.js'
+import { clientAddressKey } from '../../auth/client-address.js'
+import { recordAuthEvent } from '../../auth/events.js'
+import { countRegistrationAttempt } from '../../auth/registration-limit.js'
+import type { LimitsPolicy } from '../../config.js'
 import { RegisterPage, type RegisterForm } from '../../views/register-page.js'
 import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
-import { startSession, type SessionSettings } from '../sign-in.js'
+import { requestOrigin, startSession, type SessionSettings } from '../sign-in.js'
+import { refuseAttempt } from '../too-many-attempts.js'
 
 const registerBody = z.object({ username: usernameField, password: passwordField })
 
 export interface RegisterRouteOptions {
   sessions: SessionSettings
   accounts: AccountPolicy
+  limits: LimitsPolicy
 }
 
 export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOptions) {
@@ -38,6 +44,20 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
   app.get('/register', (request, reply) => showForm(request, reply, 200, {}))
 
   async function handleRegister(request: FastifyRequest, reply: FastifyReply) {
+    const at = now()
+    if (opts.limits.enabled) {
+      // Every attempt counts, before any validation or hashing.
+      const attempt = await countRegistrationAttempt(db, clientAddressKey(request.ip), {
+        perMinute: opts.limits.registrationsPerMinute,
+        now: at,
+      })
+      if (!attempt.allowed) {
+        return showForm(request, reply, 429, {
+          username: typedText(request.body, 'username'),
+          errors: { form: refuseAttempt(request, reply, attempt.retryAfterSeconds) },
+        })
+      }
+    }
     const body = registerBody.safeParse(request.body)
     if (!body.success) {
       return showForm(request, reply, 400, {
@@ -45,7 +65,7 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
         errors: { form: translatorFor(request)('error.form_invalid') },
       })
     }
-    const result = await registerAccount(db, body.data, { policy: opts.accounts, now: now() })
+    const result = await registerAccount(db, body.data, { policy: opts.accounts, now: at })
     if (!result.ok) {
       const t = translatorFor(request)
       const message = (code: RegistrationErrorCode | undefined) =>
@@ -58,6 +78,12 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
         },
       })
     }
+    await recordAuthEvent(db, {
+      userId: result.user.id,
+      kind: 'registered',
+      at,
+      ...requestOrigin(request),
+    })
     await startSession(request, reply, { userId: result.user.id, remember: false }, opts.sessions)
     return reply.redirect('/', 303)
   }
