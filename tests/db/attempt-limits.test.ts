@@ -14,6 +14,7 @@ import type { SignInLimits } from '../../src/config.js'
 import type { Database, Queryable } from '../../src/db/database.js'
 import { engines } from '../helpers/databases.js'
 import { openTwoHandles, type TwoHandles } from './two-handles.js'
+import { recording } from '../helpers/recording-queryable.js'
 
 // The counters of the sign-in and registration limits called directly against each
 // engine: counting, windows, waits, success, and races between parallel attempts
@@ -39,24 +40,6 @@ interface CounterRow {
   attempts: number
   window_started_at: Date
   blocked_until: Date
-}
-
-/** Every statement sent through it, to check how many round trips a function takes. */
-function recording(db: Queryable): { q: Queryable; statements: string[] } {
-  const statements: string[] = []
-  return {
-    statements,
-    q: {
-      query<Row>(sql: string, params?: readonly unknown[]) {
-        statements.push(sql)
-        return db.query<Row>(sql, params)
-      },
-      exec(sql: string) {
-        statements.push(sql)
-        return db.exec(sql)
-      },
-    },
-  }
 }
 
 for (const engine of engines) {

@@ -14,6 +14,7 @@ import type { SessionPolicy } from '../../src/config.js'
 import type { Database, Queryable } from '../../src/db/database.js'
 import { engines } from '../helpers/databases.js'
 import { openTwoHandles, type TwoHandles } from './two-handles.js'
+import { recording } from '../helpers/recording-queryable.js'
 
 // The session, member and secret stores of src/auth/ called directly against each
 // engine: the SQL of every function, its limits and its races, without HTTP.
@@ -33,24 +34,6 @@ function withOtherSecret(token: string): string {
   const [id, secret] = token.split('.') as [string, string]
   const other = (secret[0] === 'A' ? 'B' : 'A') + secret.slice(1)
   return `${id}.${other}`
-}
-
-/** Every statement sent through it, to check what a function asks of the database. */
-function recording(db: Queryable): { q: Queryable; statements: string[] } {
-  const statements: string[] = []
-  return {
-    statements,
-    q: {
-      query<Row>(sql: string, params?: readonly unknown[]) {
-        statements.push(sql)
-        return db.query<Row>(sql, params)
-      },
-      exec(sql: string) {
-        statements.push(sql)
-        return db.exec(sql)
-      },
-    },
-  }
 }
 
 for (const engine of engines) {
