@@ -41,6 +41,11 @@ export interface AppDependencies {
   secret: string
   /** The clock; tests move it to cross session limits without waiting. */
   now?: () => Date
+  /**
+   * Batch last_seen_at writes on a real-time timer (default true). Tests that move
+   * a clock of their own turn it off, so each write lands within the request.
+   */
+  batchSessionTouches?: boolean
   /** A logger made by the caller (main.ts shares one with start-up); else one from config. */
   logger?: FastifyBaseLogger
 }
@@ -108,7 +113,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   // The pages: everything below reads the session and checks forgery on writes.
   await app.register(async (pages) => {
-    await pages.register(sessionPlugin, sessions)
+    await pages.register(sessionPlugin, {
+      ...sessions,
+      batchTouches: deps.batchSessionTouches ?? true,
+    })
     await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
     await pages.register(homeRoutes, { db })
     await pages.register(registerRoutes, { sessions, accounts, limits: config.limits })

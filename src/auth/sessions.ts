@@ -109,7 +109,16 @@ export async function createSession(
 export async function validateSessionToken(
   db: Queryable,
   token: string,
-  { now, policy }: { now: Date; policy: SessionPolicy },
+  {
+    now,
+    policy,
+    touch,
+  }: {
+    now: Date
+    policy: SessionPolicy
+    /** Defers the last_seen_at write to a batch (SessionTouches); without it, written here. */
+    touch?: (sessionId: string, at: Date) => void
+  },
 ): Promise<SessionValidation | null> {
   const parsed = parseSessionToken(token)
   if (!parsed) return null
@@ -127,13 +136,17 @@ export async function validateSessionToken(
     return null
   }
   if (sessionNeedsTouch(session, now, policy)) {
-    // The condition repeats the interval check so concurrent requests of one
-    // session do not all write.
-    await db.query(
-      `UPDATE sessions SET last_seen_at = $2
-        WHERE id = $1 AND last_seen_at <= $2::timestamptz - make_interval(secs => $3)`,
-      [session.id, now, touchIntervalMs(policy) / 1000],
-    )
+    if (touch) {
+      touch(session.id, now)
+    } else {
+      // The condition repeats the interval check so concurrent requests of one
+      // session do not all write.
+      await db.query(
+        `UPDATE sessions SET last_seen_at = $2
+          WHERE id = $1 AND last_seen_at <= $2::timestamptz - make_interval(secs => $3)`,
+        [session.id, now, touchIntervalMs(policy) / 1000],
+      )
+    }
     session.lastSeenAt = now
   }
   return { session, user: { id: row.user_id, username: row.username } }

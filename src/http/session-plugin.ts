@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { TOUCH_FLUSH_INTERVAL_MS } from '../auth/session-expiry.js'
+import { SessionTouches } from '../auth/session-touches.js'
 import { validateSessionToken } from '../auth/sessions.js'
 import { sessionCookieName, sessionCookieOptions } from './session-cookie.js'
 import type { SessionSettings } from './sign-in.js'
@@ -10,14 +12,29 @@ import type { SessionSettings } from './sign-in.js'
  * means signed out, never an error; a cookie that no longer signs anyone in is
  * cleared so the browser stops sending it.
  */
-export const sessionPlugin = fp<SessionSettings>(async (app: FastifyInstance, opts) => {
+export interface SessionPluginOptions extends SessionSettings {
+  /** Batch last_seen_at writes (the default); tests driving a fake clock write inline. */
+  batchTouches: boolean
+}
+
+export const sessionPlugin = fp<SessionPluginOptions>(async (app: FastifyInstance, opts) => {
   const cookieName = sessionCookieName(opts.cookieSecure)
+  const touches = opts.batchTouches
+    ? new SessionTouches(opts.db, {
+        flushIntervalMs: TOUCH_FLUSH_INTERVAL_MS,
+        onError: (error) => app.log.warn({ err: error }, 'writing session last-seen times failed'),
+      })
+    : undefined
+  // Before the database closes (main.ts closes it after the app): pending touches land.
+  if (touches) app.addHook('onClose', () => touches.close())
+
   app.addHook('onRequest', async (request, reply) => {
     const token = request.cookies[cookieName]
     if (!token) return
     const result = await validateSessionToken(opts.db, token, {
       now: opts.now(),
       policy: opts.policy,
+      touch: touches?.touch,
     })
     if (!result) {
       reply.clearCookie(cookieName, sessionCookieOptions({ secure: opts.cookieSecure }))

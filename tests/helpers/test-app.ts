@@ -33,7 +33,14 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const { db, close } = await openTestDatabase(engine)
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env })
-  const app = await buildApp({ config, db, secret: TEST_SECRET, now: clock.now })
+  // The fake clock does not move the flush timer: last_seen_at is written inline.
+  const app = await buildApp({
+    config,
+    db,
+    secret: TEST_SECRET,
+    now: clock.now,
+    batchSessionTouches: false,
+  })
   await app.ready()
   return {
     app,

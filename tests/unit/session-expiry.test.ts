@@ -7,6 +7,7 @@ import {
   sessionEndsAt,
   sessionNeedsTouch,
   touchIntervalMs,
+  TOUCH_FLUSH_INTERVAL_MS,
   type SessionTimes,
 } from '../../src/auth/session-expiry.js'
 import type { SessionPolicy } from '../../src/config.js'
@@ -109,9 +110,9 @@ describe('session expiry: the boundary', () => {
 
 describe('session expiry: writing last_seen_at', () => {
   const intervals: [number, number][] = [
-    [1800, 1000],
-    [20, 1000],
-    [10, 1000],
+    [1800, 800],
+    [20, 800],
+    [10, 800],
     [5, 500],
     [1, 100],
   ]
@@ -122,8 +123,8 @@ describe('session expiry: writing last_seen_at', () => {
   }
 
   const touches: [string, boolean, number, SessionPolicy, boolean][] = [
-    ['a normal session seen 999 ms ago', false, 999, POLICY, false],
-    ['a normal session seen 1 s ago', false, 1000, POLICY, true],
+    ['a normal session seen 799 ms ago', false, 799, POLICY, false],
+    ['a normal session seen 0.8 s ago', false, 800, POLICY, true],
     ['a normal session seen 10 min ago', false, 600_000, POLICY, true],
     [
       'a session with a 5 s idle limit seen 499 ms ago',
@@ -152,10 +153,12 @@ describe('session expiry: writing last_seen_at', () => {
     })
   }
 
-  test('with the touch interval the stored last_seen_at lags by less than one second', () => {
+  test('touch interval plus one batched flush keep last_seen_at within one second', () => {
     // CONTRACT.md: limits are enforced to within one second.
     for (const idle of [1, 5, 60, 1800, 86400]) {
-      assert.ok(touchIntervalMs({ ...POLICY, idleTimeoutSeconds: idle }) <= 1000, `idle ${idle}`)
+      const lagMs =
+        touchIntervalMs({ ...POLICY, idleTimeoutSeconds: idle }) + TOUCH_FLUSH_INTERVAL_MS
+      assert.ok(lagMs <= 1000, `idle ${idle}`)
     }
   })
 })

@@ -1,0 +1,58 @@
+import type { Queryable } from '../db/database.js'
+
+// Writing last_seen_at inside the request that noticed it was stale costs a
+// round trip and a write on the hot path of every busy session. Instead the
+// session plugin notes the touch here, and a timer writes all of them in one
+// statement. The stored value lags by at most the touch interval plus one flush
+// interval (0.8 s + 0.2 s), within CONTRACT.md's one second; a crash loses at
+// most one flush of touches, which can only end a session slightly early.
+
+const MAX_BATCH = 5_000
+
+export class SessionTouches {
+  readonly #pending = new Map<string, Date>()
+  readonly #timer: NodeJS.Timeout
+  #flushing: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly db: Queryable,
+    { flushIntervalMs, onError }: { flushIntervalMs: number; onError: (error: unknown) => void },
+  ) {
+    this.#timer = setInterval(() => {
+      this.flush().catch(onError)
+    }, flushIntervalMs)
+    this.#timer.unref()
+  }
+
+  /** Notes that a session was used at `at`; written at the next flush. */
+  touch = (sessionId: string, at: Date): void => {
+    const known = this.#pending.get(sessionId)
+    if (!known || known < at) this.#pending.set(sessionId, at)
+  }
+
+  /** Writes every pending touch; flushes never overlap. */
+  flush(): Promise<void> {
+    this.#flushing = this.#flushing.then(() => this.#writePending())
+    return this.#flushing
+  }
+
+  async #writePending(): Promise<void> {
+    while (this.#pending.size > 0) {
+      const batch = [...this.#pending].slice(0, MAX_BATCH)
+      for (const [id] of batch) this.#pending.delete(id)
+      // Never moves last_seen_at backwards (another instance may have written later).
+      await this.db.query(
+        `UPDATE sessions AS s SET last_seen_at = t.at
+           FROM unnest($1::text[], $2::timestamptz[]) AS t(id, at)
+          WHERE s.id = t.id AND s.last_seen_at < t.at`,
+        [batch.map(([id]) => id), batch.map(([, at]) => at.toISOString())],
+      )
+    }
+  }
+
+  /** Stops the timer and writes what is pending (on shutdown). */
+  async close(): Promise<void> {
+    clearInterval(this.#timer)
+    await this.flush()
+  }
+}
