@@ -1,10 +1,7 @@
-import { mkdir } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { importLegacyUsers } from '../auth/legacy-import.js'
 import { ConfigError, loadConfig, type Config } from '../config.js'
-import { lockDataDir } from '../db/data-dir-lock.js'
-import { DatabaseUnavailableError, type Database } from '../db/database.js'
 import {
   checkLegacyUrl,
   describeServer,
@@ -12,9 +9,8 @@ import {
   openLegacyLoginTable,
 } from '../db/legacy-login-table.js'
 import { migrate } from '../db/migrate.js'
-import { openPGliteDatabase } from '../db/pglite.js'
-import { openPostgresDatabase } from '../db/postgres.js'
 import { formatImportReport } from './import-legacy-report.js'
+import { blame, CommandFailure, openTarget } from './open-target.js'
 
 // `npm run import-legacy -- --from postgres://…`: the original app's users into
 // Logon's database, opened as the server opens it (DATABASE_URL, or the embedded
@@ -38,17 +34,6 @@ the URL, which npm echoes and other users of the machine see in the process list
 const CONCURRENCY = Math.max(2, Math.min(4, availableParallelism()))
 
 class UsageError extends Error {}
-
-/** An error whose message is one line for the operator, prefixed with what caused it. */
-class Failure extends Error {}
-
-function blame(subject: string) {
-  return (error: unknown): never => {
-    throw new Failure(`${subject}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    })
-  }
-}
 
 function readArguments(args: string[]): { from: string; dryRun: boolean } | 'help' {
   let values
@@ -74,41 +59,6 @@ function readArguments(args: string[]): { from: string; dryRun: boolean } | 'hel
     throw new UsageError(`--from ${(error as Error).message}`)
   }
   return { from: values.from, dryRun: values['dry-run'] }
-}
-
-interface Target {
-  db: Database
-  description: string
-}
-
-/** As src/main.ts opens it; `closers` gets what to close, newest first. */
-async function openTarget(config: Config, closers: Array<() => Promise<void>>): Promise<Target> {
-  if (config.databaseUrl) {
-    const server = describeServer(config.databaseUrl)
-    const db = openPostgresDatabase(config.databaseUrl, {
-      max: CONCURRENCY + 1,
-      onError: (error) =>
-        process.stderr.write(
-          `import-legacy: an idle DATABASE_URL connection failed: ${error.message}\n`,
-        ),
-    })
-    closers.unshift(() => db.close())
-    await db.ping().catch((error: Error) => {
-      // As src/main.ts: the pool's own error only says "not answering", its cause says why.
-      if (error instanceof DatabaseUnavailableError) {
-        blame(`DATABASE_URL: the database at ${server} is not answering`)(error.cause)
-      }
-      blame(`DATABASE_URL: the database at ${server} refused the connection`)(error)
-    })
-    return { db, description: `the PostgreSQL database at ${server} (DATABASE_URL)` }
-  }
-  const dataDir = config.dataDir
-  await mkdir(dataDir, { recursive: true }).catch(blame(`DATA_DIR: ${dataDir} cannot be used`))
-  const lock = await lockDataDir(dataDir).catch(blame('DATA_DIR'))
-  closers.unshift(() => lock.release())
-  const db = await openPGliteDatabase(dataDir).catch(blame(`DATA_DIR: ${dataDir} cannot be used`))
-  closers.unshift(() => db.close())
-  return { db, description: `the embedded database in ${dataDir} (DATA_DIR)` }
 }
 
 /** The first SIGINT or SIGTERM stops after the accounts in flight; a second one exits. */
@@ -139,7 +89,8 @@ async function run(args: string[]): Promise<number> {
   try {
     config = loadConfig()
   } catch (error) {
-    if (error instanceof ConfigError) throw new Failure(`invalid configuration: ${error.message}`)
+    if (error instanceof ConfigError)
+      throw new CommandFailure(`invalid configuration: ${error.message}`)
     throw error
   }
   const stop = stopOnSignals()
@@ -147,7 +98,10 @@ async function run(args: string[]): Promise<number> {
   try {
     const source = await openLegacyLoginTable(options.from)
     closers.unshift(() => source.close())
-    const target = await openTarget(config, closers)
+    const target = await openTarget(config, closers, {
+      name: 'import-legacy',
+      poolSize: CONCURRENCY + 1,
+    })
     await migrate(target.db).catch(blame('migrating the target database failed'))
     process.stdout.write(
       `Importing the login table of the database at ${describeServer(options.from)} ` +
@@ -177,7 +131,7 @@ async function run(args: string[]): Promise<number> {
 function describeFailure(error: unknown): string {
   if (error instanceof UsageError) return `${error.message} (see --help)`
   if (error instanceof LegacySourceError) return `--from: ${error.message}`
-  if (error instanceof Failure) return error.message
+  if (error instanceof CommandFailure) return error.message
   const message = error instanceof Error ? error.message : String(error)
   return (
     `the import stopped: ${message}. The accounts imported so far are kept; ` +

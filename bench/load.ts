@@ -1,0 +1,58 @@
+import autocannon from 'autocannon'
+import { readFileSync } from 'node:fs'
+
+// The load generator of `npm run bench`, run as a process of its own so that its CPU
+// is never counted as the server's. Reads a job (JSON file named by argv[2]), drives
+// the URL with autocannon and prints one JSON line of figures. With `cookies`, each
+// request carries the next one of them in rotation.
+
+export interface LoadJob {
+  url: string
+  connections: number
+  seconds: number
+  cookies?: string[]
+}
+
+export interface LoadFigures {
+  requests: number
+  rps: number
+  p50: number
+  p99: number
+  errors: number
+  timeouts: number
+  non2xx: number
+}
+
+const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadJob
+const cookies = job.cookies ?? []
+let next = 0
+
+const result = await autocannon({
+  url: job.url,
+  connections: job.connections,
+  duration: job.seconds,
+  timeout: 10,
+  requests:
+    cookies.length > 0
+      ? [
+          {
+            method: 'GET',
+            setupRequest: (request) => {
+              const cookie = cookies[next++ % cookies.length]!
+              return { ...request, headers: { ...request.headers, cookie } }
+            },
+          },
+        ]
+      : undefined,
+})
+
+const figures: LoadFigures = {
+  requests: result.requests.total,
+  rps: result.requests.total / job.seconds,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  errors: result.errors,
+  timeouts: result.timeouts,
+  non2xx: result.non2xx,
+}
+process.stdout.write(`${JSON.stringify(figures)}\n`)

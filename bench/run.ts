@@ -1,0 +1,585 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import ts from 'typescript'
+import type { LoadFigures, LoadJob } from './load.js'
+
+// `npm run bench`: Logon and the baseline (bench/baseline.ts) side by side on the real
+// PostgreSQL server, each in a process of its own and driven by a load generator in a
+// third (bench/load.ts, autocannon). For each side: a fresh server, a warm-up, then a
+// measured run, with CPU time of the app and of every postgres process read from /proc.
+// Prints one table and writes the raw figures to bench/results/<timestamp>.json.
+//
+// Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a schema of
+// its own is created and dropped), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (5),
+// BENCH_CONNECTIONS (32), BENCH_SCENARIOS (1,2,4,5,6).
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? '1,2,4,5,6').split(',')
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString())
+const KNOWN_SESSIONS = 1000
+
+// ---- everything started here is stopped on the way out, also after a failure or ^C
+const children = new Set<ChildProcess>()
+const cleanups: Array<() => Promise<void>> = []
+const tmp = mkdtempSync(join(tmpdir(), 'logon-bench-'))
+cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }))
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return void children.delete(child)
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited
+  clearTimeout(timer)
+  children.delete(child)
+}
+
+async function cleanUp() {
+  await Promise.all([...children].map(stop))
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, cleaning up\n`)
+    void cleanUp().finally(() => process.exit(130))
+  })
+}
+
+// ---- helpers
+function log(line: string) {
+  process.stderr.write(`${line}\n`)
+}
+
+/** bench/*.ts as plain JavaScript in dist/bench/, so no loader runs inside a measured process. */
+function compile(name: string): string {
+  const source = readFileSync(join(ROOT, 'bench', `${name}.ts`), 'utf8')
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  })
+  mkdirSync(join(ROOT, 'dist', 'bench'), { recursive: true })
+  const path = join(ROOT, 'dist', 'bench', `${name}.js`)
+  writeFileSync(path, outputText)
+  return path
+}
+
+async function sql(url: string, text: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return (await client.query(text, params)).rows
+  } finally {
+    await client.end()
+  }
+}
+
+function run(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(env) })
+    children.add(child)
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (chunk) => (out += chunk))
+    child.stderr.on('data', (chunk) => (err += chunk))
+    child.on('exit', (code) => {
+      children.delete(child)
+      if (code === 0) resolve(out)
+      else reject(new Error(`${args.join(' ')} exited with ${code}: ${err.trim()}`))
+    })
+  })
+}
+
+/** Only what is asked for: no NODE_ENV (production would rename the cookie), no DATABASE_URL. */
+function cleanEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitFor200(url: string, deadlineMs: number): Promise<void> {
+  const deadline = performance.now() + deadlineMs
+  for (;;) {
+    const ok = await fetch(url).then(
+      (response) => response.status === 200,
+      () => false,
+    )
+    if (ok) return
+    if (performance.now() > deadline) throw new Error(`${url} did not answer 200 in time`)
+    await sleep(5)
+  }
+}
+
+// ---- /proc readings
+function statTicks(pid: number | string): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // utime, stime, cutime, cstime: fields 14 to 17 of proc(5), 12 to 15 after the name.
+    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0)
+  } catch {
+    return 0 // the process has gone
+  }
+}
+
+/** CPU ticks of every postgres process (a backend that exits is counted by its parent). */
+function postgresTicks(): number {
+  let sum = 0
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') sum += statTicks(pid)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum
+}
+
+function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
+  } catch {
+    return 0
+  }
+}
+
+const ticksToUs = (ticks: number) => (ticks * 1_000_000) / CLK_TCK
+
+// ---- servers and load
+type Side = 'logon' | 'baseline'
+
+interface Server {
+  child: ChildProcess
+  pid: number
+  base: string
+}
+
+async function startServer(side: Side, env: Record<string, string>): Promise<Server> {
+  const port = await freePort()
+  const script = side === 'logon' ? join(ROOT, 'dist', 'main.js') : paths.baseline
+  const child = spawn(process.execPath, [script], {
+    cwd: ROOT,
+    env: cleanEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  children.add(child)
+  const base = `http://127.0.0.1:${port}`
+  await waitFor200(`${base}/healthz`, 30_000)
+  return { child, pid: child.pid!, base }
+}
+
+async function load(job: LoadJob): Promise<LoadFigures> {
+  const file = join(tmp, `job-${randomBytes(4).toString('hex')}.json`)
+  writeFileSync(file, JSON.stringify(job))
+  const out = await run([paths.load, file], {})
+  return JSON.parse(out) as LoadFigures
+}
+
+interface Measurement extends LoadFigures {
+  warmupRequests: number
+  appUsPerRequest: number
+  pgUsPerRequest: number
+  peakRssMiB: number
+  sessionUpdates?: number
+  sessionUpdatesPerRequest?: number
+}
+
+interface SideSpec {
+  env: Record<string, string>
+  path: string
+  cookies?: string[]
+  /** Checked in the body of a few requests before the load: the page is what we think. */
+  expect?: string
+  /** Schema whose sessions table's UPDATEs are counted from start to stop of the server. */
+  countUpdatesIn?: string
+}
+
+async function sessionUpdates(schema: string): Promise<number> {
+  const [row] = await sql(
+    ADMIN_URL,
+    `SELECT n_tup_upd::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'sessions'`,
+    [schema],
+  )
+  return (row?.n as number | undefined) ?? 0
+}
+
+async function measure(side: Side, spec: SideSpec): Promise<Measurement> {
+  const updatesBefore = spec.countUpdatesIn ? await sessionUpdates(spec.countUpdatesIn) : 0
+  const server = await startServer(side, spec.env)
+  const url = `${server.base}${spec.path}`
+  if (spec.expect) {
+    for (const cookie of (spec.cookies ?? [undefined]).slice(0, 5)) {
+      const response = await fetch(url, { headers: cookie ? { cookie } : {} })
+      const body = await response.text()
+      if (response.status !== 200 || !body.includes(spec.expect)) {
+        throw new Error(
+          `${side} ${spec.path}: expected 200 with "${spec.expect}", got ${response.status}`,
+        )
+      }
+    }
+  }
+  let peakRss = 0
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, statusKiB(server.pid, 'VmRSS'))
+  }, 100)
+  const job = { url, connections: CONNECTIONS, cookies: spec.cookies }
+  const warm = await load({ ...job, seconds: WARMUP })
+  const app0 = statTicks(server.pid)
+  const pg0 = postgresTicks()
+  const figures = await load({ ...job, seconds: SECONDS })
+  const appTicks = statTicks(server.pid) - app0
+  const pgTicks = postgresTicks() - pg0
+  clearInterval(sampler)
+  peakRss = Math.max(peakRss, statusKiB(server.pid, 'VmHWM'))
+  await stop(server.child)
+  const result: Measurement = {
+    ...figures,
+    warmupRequests: warm.requests,
+    appUsPerRequest: ticksToUs(appTicks) / figures.requests,
+    pgUsPerRequest: ticksToUs(pgTicks) / figures.requests,
+    peakRssMiB: peakRss / 1024,
+  }
+  if (spec.countUpdatesIn) {
+    await sleep(500) // backends flush their statistics as they exit
+    const updates = (await sessionUpdates(spec.countUpdatesIn)) - updatesBefore
+    result.sessionUpdates = updates
+    result.sessionUpdatesPerRequest = updates / (figures.requests + warm.requests)
+  }
+  return result
+}
+
+// ---- databases
+interface Schema {
+  name: string
+  url: string
+}
+
+async function createSchema(): Promise<Schema> {
+  const name = `bench_${randomBytes(4).toString('hex')}`
+  await sql(ADMIN_URL, `CREATE SCHEMA ${name}`)
+  cleanups.push(async () => void (await sql(ADMIN_URL, `DROP SCHEMA IF EXISTS ${name} CASCADE`)))
+  const options = encodeURIComponent(`-c search_path=${name}`)
+  return { name, url: `${ADMIN_URL}${ADMIN_URL.includes('?') ? '&' : '?'}options=${options}` }
+}
+
+async function seed(env: Record<string, string>, members: number, sessions = 0) {
+  const out = await run(
+    [
+      join(ROOT, 'dist', 'cli', 'seed.js'),
+      '--members',
+      String(members),
+      '--sessions',
+      String(sessions),
+    ],
+    env,
+  )
+  log(`  ${out.trim().replace(/\n/g, '\n  ')}`)
+}
+
+/** Sessions with secrets we know, for the first `count` users: their cookies. */
+async function knownSessions(schema: Schema, count: number): Promise<string[]> {
+  const users = await sql(schema.url, 'SELECT id FROM users ORDER BY id LIMIT $1', [count])
+  const tokens = users.map(() => ({
+    id: randomBytes(15).toString('base64url'),
+    secret: randomBytes(32).toString('base64url'),
+  }))
+  await sql(
+    schema.url,
+    `INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
+     SELECT id, sha256(convert_to(secret, 'UTF8')), user_id, now(), now(), now() + interval '12 hours',
+            false, 'bench', '127.0.0.1'
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(id, secret, user_id)`,
+    [tokens.map((t) => t.id), tokens.map((t) => t.secret), users.map((u) => u.id)],
+  )
+  return tokens.map((t) => `session=${t.id}.${t.secret}`)
+}
+
+// ---- scenarios
+interface Row {
+  scenario: string
+  label: string
+  logon: Measurement
+  baseline?: Measurement
+}
+const rows: Row[] = []
+const notes: Record<string, unknown> = {}
+const serverEnv = (schema: Schema) => ({
+  DATABASE_URL: schema.url,
+  RATE_LIMITS: 'off',
+  LOG_LEVEL: 'warn',
+})
+
+async function both(scenario: string, label: string, logon: SideSpec, baseline: SideSpec) {
+  log(`scenario ${scenario}: ${label}`)
+  const row: Row = { scenario, label, logon: await measure('logon', logon) }
+  row.baseline = await measure('baseline', baseline)
+  rows.push(row)
+  printRow(row)
+}
+
+async function signedInScenarios() {
+  const schema = await createSchema()
+  log(`schema ${schema.name}: 10,000 members, ${KNOWN_SESSIONS} sessions`)
+  await seed({ DATABASE_URL: schema.url }, 10_000)
+  const cookies = await knownSessions(schema, KNOWN_SESSIONS)
+  const env = serverEnv(schema)
+  if (SCENARIOS.includes('1')) {
+    await both(
+      '1',
+      'signed-in GET /, 10k members, 1,000 cookies',
+      { env, path: '/', cookies, expect: 'Signed in as member', countUpdatesIn: schema.name },
+      { env, path: '/', cookies, expect: 'Signed in as member' },
+    )
+  }
+  if (SCENARIOS.includes('2')) {
+    // The bare page has the size of Logon's sign-in page, measured now.
+    const logon = await startServer('logon', env)
+    const size = Buffer.byteLength(await (await fetch(`${logon.base}/login`)).text())
+    await stop(logon.child)
+    notes.loginPageBytes = size
+    await both(
+      '2',
+      `anonymous GET /login (${size} B)`,
+      { env, path: '/login', expect: '<form' },
+      { env: { ...env, BASELINE_LOGIN_BYTES: String(size) }, path: '/login', expect: '<form' },
+    )
+  }
+}
+
+async function sizeScenarios() {
+  const want4 = SCENARIOS.includes('4')
+  const want5 = SCENARIOS.includes('5')
+  if (!want4 && !want5) return
+  const small = await createSchema()
+  log(`schema ${small.name}: 1,000 members, ${KNOWN_SESSIONS} sessions`)
+  await seed({ DATABASE_URL: small.url }, 1_000)
+  const cookies = await knownSessions(small, KNOWN_SESSIONS)
+  const env = serverEnv(small)
+  const [{ min }] = (await sql(small.url, 'SELECT min(id)::int AS min FROM users')) as [
+    { min: number },
+  ]
+  const deep = `/?after=${min + 60}` // the last page but one, near the end of the list
+  const spec = (path: string) => ({ env, path, cookies, expect: 'Signed in as member' })
+  if (want4) await both('4a', `deep page ${deep}, 1,000 members`, spec(deep), spec(deep))
+  if (want5) {
+    await both('5a', 'signed-in GET /, 1,000 session rows', spec('/'), spec('/'))
+    log(`schema ${small.name}: adding 999,000 sessions`)
+    await seed({ DATABASE_URL: small.url }, 0, 999_000)
+    await sql(ADMIN_URL, `ANALYZE ${small.name}.sessions`)
+    await both('5b', 'signed-in GET /, 1,000,000 session rows', spec('/'), spec('/'))
+  }
+  if (want4) {
+    const big = await createSchema()
+    log(`schema ${big.name}: 1,000,000 members, ${KNOWN_SESSIONS} sessions`)
+    await seed({ DATABASE_URL: big.url }, 1_000_000)
+    await sql(ADMIN_URL, `ANALYZE ${big.name}.users`)
+    const bigCookies = await knownSessions(big, KNOWN_SESSIONS)
+    const [{ min: bigMin }] = (await sql(big.url, 'SELECT min(id)::int AS min FROM users')) as [
+      { min: number },
+    ]
+    const bigDeep = `/?after=${bigMin + 60}`
+    const bigSpec = {
+      env: serverEnv(big),
+      path: bigDeep,
+      cookies: bigCookies,
+      expect: 'Signed in as member',
+    }
+    await both('4b', `deep page ${bigDeep}, 1,000,000 members`, bigSpec, bigSpec)
+  }
+}
+
+async function coldStart() {
+  if (!SCENARIOS.includes('6')) return
+  log('scenario 6: cold start on PGlite with 10,000 members')
+  const dataDir = join(tmp, 'pglite')
+  await seed({ DATA_DIR: dataDir }, 10_000)
+  const times: number[] = []
+  const rss: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort()
+    const started = performance.now()
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+      cwd: ROOT,
+      env: cleanEnv({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' }),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    })
+    children.add(child)
+    await waitFor200(`http://127.0.0.1:${port}/healthz`, 60_000)
+    times.push(performance.now() - started)
+    rss.push(statusKiB(child.pid!, 'VmHWM') / 1024)
+    await stop(child)
+  }
+  notes.coldStartMs = times
+  notes.coldStartRssMiB = rss
+  const median = [...times].sort((a, b) => a - b)[1]!
+  log(`  start to first 200 from /healthz: ${times.map((t) => t.toFixed(0)).join(', ')} ms`)
+  notes.coldStartMedianMs = median
+}
+
+// ---- output
+const fmt = (value: number | undefined, digits = 0) =>
+  value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits)
+const HEADER = `${'scenario'.padEnd(52)} ${'side'.padEnd(8)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)} ${'RSS MiB'.padStart(8)} ${'app µs/req'.padStart(11)} ${'pg µs/req'.padStart(10)}`
+
+function line(label: string, side: string, m: Partial<Measurement>, digits = 0): string {
+  const errors = m.errors === undefined ? undefined : m.errors + (m.timeouts ?? 0) + (m.non2xx ?? 0)
+  return `${label.padEnd(52)} ${side.padEnd(8)} ${fmt(m.rps, digits).padStart(7)} ${fmt(m.p50, digits || 1).padStart(7)} ${fmt(m.p99, digits || 1).padStart(7)} ${fmt(errors).padStart(7)} ${fmt(m.peakRssMiB, digits || 1).padStart(8)} ${fmt(m.appUsPerRequest, digits).padStart(11)} ${fmt(m.pgUsPerRequest, digits).padStart(10)}`
+}
+
+function ratio(a: Measurement, b: Measurement): Partial<Measurement> {
+  const r = (key: keyof Measurement) => (a[key] as number) / (b[key] as number)
+  return {
+    rps: r('rps'),
+    p50: r('p50'),
+    p99: r('p99'),
+    peakRssMiB: r('peakRssMiB'),
+    appUsPerRequest: r('appUsPerRequest'),
+    pgUsPerRequest: r('pgUsPerRequest'),
+  }
+}
+
+function rowLines(row: Row): string[] {
+  const label = `${row.scenario} ${row.label}`
+  const lines = [line(label, 'Logon', row.logon)]
+  if (row.baseline) {
+    lines.push(line('', 'baseline', row.baseline))
+    lines.push(line('', 'ratio', ratio(row.logon, row.baseline), 2))
+  }
+  return lines
+}
+
+function printRow(row: Row) {
+  log(rowLines(row).join('\n'))
+}
+
+function byScenario(id: string) {
+  return rows.find((row) => row.scenario === id)
+}
+
+function summary(): string[] {
+  const out: string[] = []
+  const one = byScenario('1')
+  if (one?.logon.sessionUpdatesPerRequest !== undefined) {
+    out.push(
+      `Scenario 1: ${one.logon.sessionUpdates} UPDATEs of sessions over ${one.logon.requests + one.logon.warmupRequests} Logon requests (warm-up included): ${fmt(one.logon.sessionUpdatesPerRequest, 3)} per request.`,
+    )
+  }
+  const [a4, b4, a5, b5] = ['4a', '4b', '5a', '5b'].map(byScenario)
+  if (a4 && b4) {
+    out.push(
+      `Scenario 4: Logon req/s with 1,000,000 members / with 1,000: ${fmt(b4.logon.rps / a4.logon.rps, 2)}, p50 ${fmt(b4.logon.p50 / a4.logon.p50, 2)}× (target: within 1.5×).`,
+    )
+  }
+  if (a5 && b5) {
+    out.push(
+      `Scenario 5: Logon req/s with 1,000,000 session rows / with 1,000: ${fmt(b5.logon.rps / a5.logon.rps, 2)}, p50 ${fmt(b5.logon.p50 / a5.logon.p50, 2)}× (target: within 1.2×).`,
+    )
+  }
+  if (notes.coldStartMedianMs !== undefined) {
+    out.push(
+      `Scenario 6: cold start on PGlite with 10,000 members, median of 3: ${fmt(notes.coldStartMedianMs as number)} ms (runs: ${(notes.coldStartMs as number[]).map((t) => t.toFixed(0)).join(', ')} ms; RSS at ready ${(notes.coldStartRssMiB as number[]).map((m) => m.toFixed(0)).join(', ')} MiB) (target: under 1500 ms).`,
+    )
+  }
+  return out
+}
+
+function gitState() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).toString().trim()
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT }).toString().trim()
+    return { commit, dirty: dirty ? dirty.split('\n') : [] }
+  } catch {
+    return undefined
+  }
+}
+
+async function otherPostgresClients(): Promise<number> {
+  const [row] = await sql(
+    ADMIN_URL,
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
+  )
+  return (row?.n as number | undefined) ?? 0
+}
+
+const paths = { baseline: compile('baseline'), load: compile('load') }
+
+async function main() {
+  const started = performance.now()
+  const others = await otherPostgresClients()
+  if (others > 0) {
+    log(
+      `warning: ${others} other client(s) connected to PostgreSQL: its CPU figures include theirs`,
+    )
+  }
+  await signedInScenarios()
+  await sizeScenarios()
+  await coldStart()
+  const elapsedS = (performance.now() - started) / 1000
+  const machine = `${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
+  const table = [HEADER, ...rows.flatMap(rowLines)]
+  const text = [
+    `npm run bench: ${SECONDS} s measured after ${WARMUP} s warm-up, ${CONNECTIONS} connections, PostgreSQL at ${new URL(ADMIN_URL).host}`,
+    `machine: ${machine}`,
+    ...table,
+    ...summary(),
+    `run took ${elapsedS.toFixed(0)} s`,
+  ].join('\n')
+  process.stdout.write(`\n${text}\n`)
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  const file = join(ROOT, 'bench', 'results', `${stamp}.json`)
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        git: gitState(),
+        settings: {
+          seconds: SECONDS,
+          warmupSeconds: WARMUP,
+          connections: CONNECTIONS,
+          scenarios: SCENARIOS,
+          clockTicks: CLK_TCK,
+        },
+        otherPostgresClients: others,
+        rows,
+        notes,
+        elapsedSeconds: elapsedS,
+        table: text,
+      },
+      null,
+      2,
+    )}\n`,
+  )
+  process.stdout.write(`raw figures: ${file}\n`)
+}
+
+try {
+  await main()
+} catch (error) {
+  log(`bench failed: ${error instanceof Error ? error.message : String(error)}`)
+  process.exitCode = 1
+} finally {
+  await cleanUp()
+}

@@ -1,0 +1,190 @@
+import { parseArgs } from 'node:util'
+import { hashPassword } from '../auth/passwords.js'
+import { ConfigError, loadConfig, type Config } from '../config.js'
+import type { Database } from '../db/database.js'
+import { migrate } from '../db/migrate.js'
+import { CommandFailure, openTarget } from './open-target.js'
+
+// `npm run seed -- --members N [--sessions M]`: filler accounts (and sessions) for
+// benchmarks and trying the pages out, in the database the server uses
+// (DATABASE_URL, or the embedded one in DATA_DIR, locked as the server locks it).
+// One password is hashed once and shared by every filler account; rows are made by
+// set-based SQL (INSERT … SELECT generate_series), so a million members take seconds.
+
+const USAGE = `Usage: npm run seed -- --members N [--sessions M] [--password P]
+
+Adds N filler members named member0000001, member0000002, … (numbering continues
+after the members already seeded), all with the same password, and M sessions spread
+over the seeded members (valid tokens whose secrets are random and not kept: they only
+fill the sessions table). Writes to the database the server uses: DATABASE_URL, or the
+embedded one in DATA_DIR (stop the server first).
+
+  --members N    members to add (0 or more)
+  --sessions M   sessions to add (default 0)
+  --password P   the password of every filler member (default ${'"'}member-password-1234")
+  --help         this text
+`
+
+const DEFAULT_PASSWORD = 'member-password-1234'
+// Rows per statement: big enough to be fast, small enough for PGlite's memory.
+const CHUNK = 100_000
+const MEMBER_KEY = '^member[0-9]+$'
+
+class UsageError extends Error {}
+
+interface Options {
+  members: number
+  sessions: number
+  password: string
+}
+
+function count(name: string, value: string | undefined): number {
+  if (value === undefined) return 0
+  if (!/^\d{1,9}$/.test(value)) throw new UsageError(`--${name} must be a whole number`)
+  return Number(value)
+}
+
+function readArguments(args: string[]): Options | 'help' {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args,
+      options: {
+        members: { type: 'string' },
+        sessions: { type: 'string' },
+        password: { type: 'string', default: DEFAULT_PASSWORD },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }))
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0])
+  }
+  if (values.help) return 'help'
+  if (values.members === undefined) throw new UsageError('missing --members N')
+  return {
+    members: count('members', values.members),
+    sessions: count('sessions', values.sessions),
+    password: values.password,
+  }
+}
+
+/** One statement without the request timeouts (a big chunk may take seconds). */
+async function bulk(db: Database, sql: string, params: unknown[]): Promise<void> {
+  await db.transaction(
+    async (tx) => {
+      await tx.exec('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0')
+      await tx.query(sql, params)
+    },
+    { timeoutMs: 10 * 60_000 },
+  )
+}
+
+async function seedMembers(db: Database, members: number, passwordHash: string) {
+  const [last] = await db.query<{ n: number }>(
+    `SELECT coalesce(max(substring(username_key FROM 7)::int), 0) AS n
+       FROM users WHERE username_key ~ '${MEMBER_KEY}'`,
+  )
+  const first = (last?.n ?? 0) + 1
+  const end = first + members // exclusive
+  for (let from = first; from < end; from += CHUNK) {
+    const to = Math.min(end, from + CHUNK) - 1
+    // created_at one millisecond apart, the newest now: ids and dates both increase.
+    await bulk(
+      db,
+      `INSERT INTO users (username, username_key, password_hash, created_at)
+       SELECT name, name, $3, now() - ($4 - n) * interval '1 millisecond'
+         FROM generate_series($1::int, $2::int) AS n,
+              LATERAL (SELECT 'member' || lpad(n::text, 7, '0') AS name) AS named
+       ON CONFLICT (username_key) DO NOTHING`,
+      [from, to, passwordHash, end - 1],
+    )
+  }
+}
+
+async function seedSessions(db: Database, sessions: number, config: Config) {
+  for (let done = 0; done < sessions; done += CHUNK) {
+    const size = Math.min(CHUNK, sessions - done)
+    // The id is 15 random bytes in base64url (20 characters), as generateSessionToken
+    // makes them; the stored hash is that of a secret nobody keeps.
+    await bulk(
+      db,
+      `WITH members AS (
+         SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE username_key ~ '${MEMBER_KEY}')
+       INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at,
+                             remember, user_agent, ip)
+       SELECT translate(encode(substring(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())
+                                         FROM 1 FOR 15), 'base64'), '+/', '-_'),
+              sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())),
+              ids[1 + (n + $3::int) % cardinality(ids)],
+              now(), now(), now() + make_interval(secs => $2), false, 'seed', NULL
+         FROM generate_series(0, $1::int - 1) AS n CROSS JOIN members`,
+      [size, config.session.absoluteTimeoutSeconds, done],
+    )
+  }
+}
+
+async function run(args: string[]): Promise<number> {
+  const options = readArguments(args)
+  if (options === 'help') {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      throw new CommandFailure(`invalid configuration: ${error.message}`, { cause: error })
+    }
+    throw error
+  }
+  const started = performance.now()
+  const closers: Array<() => Promise<void>> = []
+  try {
+    const { db } = await openTarget(config, closers, { name: 'seed', poolSize: 2 })
+    await migrate(db)
+    if (options.sessions > 0 && options.members === 0) {
+      const [row] = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM users WHERE username_key ~ '${MEMBER_KEY}'`,
+      )
+      if (!row?.n) throw new UsageError('--sessions needs seeded members: add --members N')
+    }
+    const hashStarted = performance.now()
+    const passwordHash = await hashPassword(options.password, config.passwordHash)
+    const hashMs = performance.now() - hashStarted
+    const membersStarted = performance.now()
+    await seedMembers(db, options.members, passwordHash)
+    const membersMs = performance.now() - membersStarted
+    const sessionsStarted = performance.now()
+    await seedSessions(db, options.sessions, config)
+    const sessionsMs = performance.now() - sessionsStarted
+    const [totals] = await db.query<{ users: number; sessions: number }>(
+      'SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM sessions) AS sessions',
+    )
+    const where = config.databaseUrl ? 'DATABASE_URL' : `DATA_DIR ${config.dataDir}`
+    process.stdout.write(
+      `Seeded ${options.members} members (password "${options.password}") and ` +
+        `${options.sessions} sessions into ${db.engine} (${where}).\n` +
+        `Now ${totals?.users} users and ${totals?.sessions} sessions. ` +
+        `Hash ${hashMs.toFixed(0)} ms, members ${membersMs.toFixed(0)} ms, ` +
+        `sessions ${sessionsMs.toFixed(0)} ms, total ${(performance.now() - started).toFixed(0)} ms.\n`,
+    )
+    return 0
+  } finally {
+    // Newest first: the embedded database closes before its DATA_DIR lock is released.
+    for (const close of closers) await close().catch(() => {})
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error)
+    process.stderr.write(`seed: ${message}${error instanceof UsageError ? ' (see --help)' : ''}\n`)
+    process.exitCode = error instanceof UsageError ? 2 : 1
+  },
+)

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { promisify } from 'node:util'
+import { authenticate } from '../../src/auth/accounts.js'
+import { loadConfig } from '../../src/config.js'
+import { openPGliteDatabase } from '../../src/db/pglite.js'
+
+const run = promisify(execFile)
+const SEED = ['--import', 'tsx', 'src/cli/seed.ts']
+
+describe('npm run seed', () => {
+  let dir: string
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'logon-seed-'))
+  })
+  after(() => rm(dir, { recursive: true, force: true }))
+
+  test('adds members that sign in with the shared password, and sessions, twice over', async () => {
+    const env = {
+      ...process.env,
+      DATA_DIR: join(dir, 'data'),
+      PASSWORD_HASH_MEMORY_KIB: '8192',
+      PASSWORD_HASH_ITERATIONS: '1',
+    }
+    for (let round = 0; round < 2; round++) {
+      const { stdout } = await run(
+        process.execPath,
+        [...SEED, '--members', '150', '--sessions', '40'],
+        { env },
+      )
+      assert.match(stdout, /Seeded 150 members/)
+    }
+    const db = await openPGliteDatabase(join(dir, 'data'))
+    try {
+      const [counts] = await db.query<{ users: number; sessions: number; keys: number }>(
+        `SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM sessions) AS sessions,
+                (SELECT count(DISTINCT username_key)::int FROM users) AS keys`,
+      )
+      assert.deepEqual(
+        counts,
+        { users: 300, sessions: 80, keys: 300 },
+        'numbering continues on a second run',
+      )
+      const policy = {
+        passwordMinLength: 8,
+        passwordHash: loadConfig({
+          PASSWORD_HASH_MEMORY_KIB: '8192',
+          PASSWORD_HASH_ITERATIONS: '1',
+        }).passwordHash,
+      }
+      const user = await authenticate(
+        db,
+        { username: 'member0000300', password: 'member-password-1234' },
+        { policy },
+      )
+      assert.equal(user?.username, 'member0000300')
+    } finally {
+      await db.close()
+    }
+  })
+
+  test('a bad option or an unreachable database gives one line and a non-zero exit', async () => {
+    const cases: Array<[string[], Record<string, string>, RegExp]> = [
+      [['--members', 'many'], {}, /members/],
+      [
+        ['--members', '1'],
+        { DATABASE_URL: 'postgres://127.0.0.1:1/x' },
+        /^seed: DATABASE_URL: .*not answering/,
+      ],
+    ]
+    for (const [args, extra, pattern] of cases) {
+      const failed = await run(process.execPath, [...SEED, ...args], {
+        env: { ...process.env, DATA_DIR: join(dir, 'other'), ...extra },
+      }).then(
+        () => assert.fail('should have failed'),
+        (error: { code: number; stderr: string }) => error,
+      )
+      assert.notEqual(failed.code, 0)
+      assert.match(failed.stderr.trim(), pattern)
+      assert.equal(failed.stderr.trim().split('\n').length, 1)
+    }
+  })
+})
