@@ -8,7 +8,6 @@ import { ConfigError, loadConfig, type Config } from './config.js'
 import { lockDataDir } from './db/data-dir-lock.js'
 import { DatabaseUnavailableError } from './db/database.js'
 import { migrate } from './db/migrate.js'
-import { openPGliteDatabase } from './db/pglite.js'
 import { openPostgresDatabase } from './db/postgres.js'
 import { StartUp } from './start-up.js'
 
@@ -77,7 +76,12 @@ async function openEmbedded(dataDir: string, startUp: StartUp) {
     (lock) => lock.release(), // once the database has closed: closers run newest first
   )
   return startUp.step(
-    () => openPGliteDatabase(dataDir).catch(unusable),
+    // Loaded only for the embedded engine: PGlite's module is large, and a server on
+    // DATABASE_URL has no use for it in memory.
+    async () => {
+      const { openPGliteDatabase } = await import('./db/pglite.js')
+      return openPGliteDatabase(dataDir).catch(unusable)
+    },
     (db) => db.close(),
   )
 }
