@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { importLegacyUsers } from '../auth/legacy-import.js'
-import { ConfigError, loadConfig, type Config } from '../config.js'
 import {
   checkLegacyUrl,
   describeServer,
@@ -10,7 +9,7 @@ import {
 } from '../db/legacy-login-table.js'
 import { migrate } from '../db/migrate.js'
 import { formatImportReport } from './import-legacy-report.js'
-import { blame, CommandFailure, openTarget } from './open-target.js'
+import { blame, CommandFailure, loadCommandConfig, openTarget } from './open-target.js'
 
 // `npm run import-legacy -- --from postgres://…`: the original app's users into
 // Logon's database, opened as the server opens it (DATABASE_URL, or the embedded
@@ -85,14 +84,7 @@ async function run(args: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
-  let config: Config
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError)
-      throw new CommandFailure(`invalid configuration: ${error.message}`)
-    throw error
-  }
+  const config = loadCommandConfig()
   const stop = stopOnSignals()
   const closers: Array<() => Promise<void>> = []
   try {

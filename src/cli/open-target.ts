@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises'
-import type { Config } from '../config.js'
+import { ConfigError, loadConfig, type Config } from '../config.js'
 import { lockDataDir } from '../db/data-dir-lock.js'
 import { DatabaseUnavailableError, type Database } from '../db/database.js'
 import { describeServer } from '../db/legacy-login-table.js'
@@ -18,6 +18,18 @@ export function blame(subject: string) {
         cause: error,
       },
     )
+  }
+}
+
+/** The server's configuration, or one line naming the variable that is wrong. */
+export function loadCommandConfig(): Config {
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      throw new CommandFailure(`invalid configuration: ${error.message}`, { cause: error })
+    }
+    throw error
   }
 }
 

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
 import { hashPassword } from '../auth/passwords.js'
-import { ConfigError, loadConfig, type Config } from '../config.js'
+import type { Config } from '../config.js'
 import type { Database } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import { CommandFailure, openTarget } from './open-target.js'
+import { loadCommandConfig, openTarget } from './open-target.js'
 
 // `npm run seed -- --members N [--sessions M]`: filler accounts (and sessions) for
 // benchmarks and trying the pages out, in the database the server uses
@@ -131,15 +131,7 @@ async function run(args: string[]): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
-  let config: Config
-  try {
-    config = loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      throw new CommandFailure(`invalid configuration: ${error.message}`, { cause: error })
-    }
-    throw error
-  }
+  const config = loadCommandConfig()
   const started = performance.now()
   const closers: Array<() => Promise<void>> = []
   try {
