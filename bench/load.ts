@@ -11,6 +11,12 @@ export interface LoadJob {
   connections: number
   seconds: number
   cookies?: string[]
+  /** For a form post (scenario 3): sent as is with every request. */
+  method?: 'GET' | 'POST'
+  body?: string
+  headers?: Record<string, string>
+  /** Requests per second over all connections (a low, steady side load); unset = as fast as possible. */
+  overallRate?: number
 }
 
 export interface LoadFigures {
@@ -32,6 +38,10 @@ const result = await autocannon({
   connections: job.connections,
   duration: job.seconds,
   timeout: 10,
+  method: job.method ?? 'GET',
+  body: job.body,
+  headers: job.headers,
+  overallRate: job.overallRate,
   requests:
     cookies.length > 0
       ? [
