@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os'
-import { parseArgs } from 'node:util'
 import { importLegacyUsers } from '../auth/legacy-import.js'
 import {
   checkLegacyUrl,
@@ -9,7 +8,14 @@ import {
 } from '../db/legacy-login-table.js'
 import { migrate } from '../db/migrate.js'
 import { formatImportReport } from './import-legacy-report.js'
-import { blame, CommandFailure, loadCommandConfig, openTarget } from './open-target.js'
+import {
+  blame,
+  CommandFailure,
+  loadCommandConfig,
+  parseCommandLine,
+  UsageError,
+} from './command.js'
+import { openTarget } from './open-target.js'
 
 // `npm run import-legacy -- --from postgres://…`: the original app's users into
 // Logon's database, opened as the server opens it (DATABASE_URL, or the embedded
@@ -32,24 +38,12 @@ the URL, which npm echoes and other users of the machine see in the process list
 // Each argon2 hash runs on a libuv worker thread (4 by default) with its memory cost.
 const CONCURRENCY = Math.max(2, Math.min(4, availableParallelism()))
 
-class UsageError extends Error {}
-
 function readArguments(args: string[]): { from: string; dryRun: boolean } | 'help' {
-  let values
-  try {
-    ;({ values } = parseArgs({
-      args,
-      options: {
-        from: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }))
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0])
-  }
+  const values = parseCommandLine(args, {
+    from: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  })
   if (values.help) return 'help'
   if (!values.from) throw new UsageError('missing --from postgres://… (the original database)')
   try {

@@ -1,37 +1,11 @@
 import { mkdir } from 'node:fs/promises'
-import { ConfigError, loadConfig, type Config } from '../config.js'
+import type { Config } from '../config.js'
 import { lockDataDir } from '../db/data-dir-lock.js'
 import { DatabaseUnavailableError, type Database } from '../db/database.js'
 import { describeServer } from '../db/legacy-login-table.js'
 import { openPGliteDatabase } from '../db/pglite.js'
 import { openPostgresDatabase } from '../db/postgres.js'
-
-/** A failure of a command, already worded for its one line on stderr. */
-export class CommandFailure extends Error {}
-
-/** Rethrows as one line: `subject: the error's message`. */
-export function blame(subject: string) {
-  return (error: unknown): never => {
-    throw new CommandFailure(
-      `${subject}: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-      },
-    )
-  }
-}
-
-/** The server's configuration, or one line naming the variable that is wrong. */
-export function loadCommandConfig(): Config {
-  try {
-    return loadConfig()
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      throw new CommandFailure(`invalid configuration: ${error.message}`, { cause: error })
-    }
-    throw error
-  }
-}
+import { blame } from './command.js'
 
 export interface Target {
   db: Database

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util'
 import { hashPassword } from '../auth/passwords.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import { loadCommandConfig, openTarget } from './open-target.js'
+import { loadCommandConfig, parseCommandLine, UsageError } from './command.js'
+import { openTarget } from './open-target.js'
 
 // `npm run seed -- --members N [--sessions M]`: filler accounts (and sessions) for
 // benchmarks and trying the pages out, in the database the server uses
@@ -30,8 +30,6 @@ const DEFAULT_PASSWORD = 'member-password-1234'
 const CHUNK = 100_000
 const MEMBER_KEY = '^member[0-9]+$'
 
-class UsageError extends Error {}
-
 interface Options {
   members: number
   sessions: number
@@ -45,22 +43,12 @@ function count(name: string, value: string | undefined): number {
 }
 
 function readArguments(args: string[]): Options | 'help' {
-  let values
-  try {
-    ;({ values } = parseArgs({
-      args,
-      options: {
-        members: { type: 'string' },
-        sessions: { type: 'string' },
-        password: { type: 'string', default: DEFAULT_PASSWORD },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }))
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0])
-  }
+  const values = parseCommandLine(args, {
+    members: { type: 'string' },
+    sessions: { type: 'string' },
+    password: { type: 'string', default: DEFAULT_PASSWORD },
+    help: { type: 'boolean', short: 'h', default: false },
+  })
   if (values.help) return 'help'
   if (values.members === undefined) throw new UsageError('missing --members N')
   return {
