@@ -11,6 +11,7 @@ import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AccountPolicy } from './auth/accounts.js'
 import { longestLimitWindowSeconds } from './auth/expired-attempt-limits.js'
+import { startCaches } from './cache/caches.js'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
 import { edgeErrorHandlers, registerErrorHandlers } from './http/errors.js'
@@ -48,6 +49,11 @@ export interface AppDependencies {
   batchSessionTouches?: boolean
   /** A logger made by the caller (main.ts shares one with start-up); else one from config. */
   logger?: FastifyBaseLogger
+  /**
+   * Keep sessions and member pages in memory, fresh through the change feed
+   * (default true). Tests that change rows behind the app's back turn it off.
+   */
+  cache?: boolean
 }
 
 /**
@@ -100,11 +106,20 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   })
   await app.register(healthRoutes, { db })
 
+  const caches =
+    (deps.cache ?? true)
+      ? await startCaches(db, (error, message) => app.log.warn({ err: error }, message))
+      : undefined
+  // After the routes stop (onClose runs in reverse order), before the database closes.
+  if (caches) app.addHook('onClose', () => caches.close())
+  app.decorate('caches', caches ?? null)
+
   const sessions: SessionSettings = {
     db,
     policy: config.session,
     cookieSecure: config.cookieSecure,
     now,
+    caches,
   }
   const accounts: AccountPolicy = {
     passwordMinLength: config.passwordMinLength,
@@ -118,7 +133,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       batchTouches: deps.batchSessionTouches ?? true,
     })
     await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
-    await pages.register(homeRoutes, { db })
+    await pages.register(homeRoutes, { db, caches })
     await pages.register(registerRoutes, { sessions, accounts, limits: config.limits })
     await pages.register(loginRoutes, { sessions, accounts, limits: config.limits })
     await pages.register(accountRoutes, { sessions, accounts })

@@ -33,6 +33,19 @@ export interface SessionValidation {
   user: SessionUser
 }
 
+/** What validation keeps in memory of a session (see src/cache/): never the token itself. */
+export interface KnownSession extends SessionValidation {
+  secretHash: Uint8Array
+}
+
+/** Where validated sessions are kept, keyed by session id (a FreshCache). */
+export interface KnownSessions {
+  get(sessionId: string): KnownSession | undefined
+  generation(): number
+  set(sessionId: string, known: KnownSession, readAtGeneration: number): void
+  delete(sessionId: string): void
+}
+
 interface SessionRow {
   id: string
   secret_hash: Uint8Array
@@ -102,7 +115,8 @@ export async function createSession(
 }
 
 /**
- * Checks a cookie's token: one round trip (session joined to its user), and a
+ * Checks a cookie's token: one round trip (session joined to its user), or none
+ * when the session is kept in `known` (the secret is checked all the same), and a
  * write only when last_seen_at has grown older than the touch interval. Anything
  * invalid, unknown or expired is null, never an error; an expired row is deleted.
  */
@@ -113,15 +127,26 @@ export async function validateSessionToken(
     now,
     policy,
     touch,
+    known,
   }: {
     now: Date
     policy: SessionPolicy
     /** Defers the last_seen_at write to a batch (SessionTouches); without it, written here. */
     touch?: (sessionId: string, at: Date) => void
+    known?: KnownSessions
   },
 ): Promise<SessionValidation | null> {
   const parsed = parseSessionToken(token)
   if (!parsed) return null
+  const kept = known?.get(parsed.id)
+  // A kept copy's last_seen_at may lag behind another instance's touches, never lead
+  // them: if the copy says the session is alive, it is. If it says expired, ask the table.
+  if (kept && !isSessionExpired(kept.session, now, policy)) {
+    if (!sessionSecretMatches(parsed.secret, kept.secretHash)) return null
+    await touchIfDue(db, kept.session, { now, policy, touch })
+    return { session: { ...kept.session }, user: kept.user }
+  }
+  const generation = known?.generation() ?? 0
   const [row] = await db.query<SessionRow>(
     `SELECT s.id, s.secret_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at,
             s.remember, s.user_agent, s.ip, u.username
@@ -133,23 +158,42 @@ export async function validateSessionToken(
   const session = toSession(row)
   if (isSessionExpired(session, now, policy)) {
     await invalidateSession(db, session.id)
+    known?.delete(session.id)
     return null
   }
-  if (sessionNeedsTouch(session, now, policy)) {
-    if (touch) {
-      touch(session.id, now)
-    } else {
-      // The condition repeats the interval check so concurrent requests of one
-      // session do not all write.
-      await db.query(
-        `UPDATE sessions SET last_seen_at = $2
-          WHERE id = $1 AND last_seen_at <= $2::timestamptz - make_interval(secs => $3)`,
-        [session.id, now, touchIntervalMs(policy) / 1000],
-      )
-    }
-    session.lastSeenAt = now
+  await touchIfDue(db, session, { now, policy, touch })
+  const user = { id: row.user_id, username: row.username }
+  known?.set(session.id, { session, user, secretHash: row.secret_hash }, generation)
+  return { session: { ...session }, user }
+}
+
+/** Notes the use of a session (moving its lastSeenAt) once the touch interval has passed. */
+async function touchIfDue(
+  db: Queryable,
+  session: Session,
+  {
+    now,
+    policy,
+    touch,
+  }: {
+    now: Date
+    policy: SessionPolicy
+    touch?: ((sessionId: string, at: Date) => void) | undefined
+  },
+): Promise<void> {
+  if (!sessionNeedsTouch(session, now, policy)) return
+  if (touch) {
+    touch(session.id, now)
+  } else {
+    // The condition repeats the interval check so concurrent requests of one
+    // session do not all write.
+    await db.query(
+      `UPDATE sessions SET last_seen_at = $2
+        WHERE id = $1 AND last_seen_at <= $2::timestamptz - make_interval(secs => $3)`,
+      [session.id, now, touchIntervalMs(policy) / 1000],
+    )
   }
-  return { session, user: { id: row.user_id, username: row.username } }
+  session.lastSeenAt = now
 }
 
 export async function invalidateSession(db: Queryable, sessionId: string): Promise<void> {

@@ -24,6 +24,21 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
+  /**
+   * Receives the NOTIFY payloads of one channel, in commit order. With a server,
+   * over a connection of its own: when that connection is lost, onLost is called
+   * once and nothing more arrives (notifications sent meanwhile are gone).
+   */
+  listen(channel: string, handlers: NotificationHandlers): Promise<Subscription>
+  close(): Promise<void>
+}
+
+export interface NotificationHandlers {
+  onMessage(payload: string): void
+  onLost(error: unknown): void
+}
+
+export interface Subscription {
   close(): Promise<void>
 }
 

@@ -32,6 +32,11 @@ export async function openPGliteDatabase(dataDir?: string): Promise<Database> {
     async ping() {
       await pg.query('SELECT 1')
     },
+    // In-process: there is no connection to lose, so onLost is never called.
+    async listen(channel, { onMessage }) {
+      const unlisten = await pg.listen(channel, onMessage)
+      return { close: () => unlisten() }
+    },
     close: () => pg.close(),
   }
 }

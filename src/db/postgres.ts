@@ -2,7 +2,9 @@ import pg from 'pg'
 import {
   DatabaseUnavailableError,
   type Database,
+  type NotificationHandlers,
   type Queryable,
+  type Subscription,
   type TransactionOptions,
 } from './database.js'
 
@@ -104,17 +106,53 @@ function withServerTimeouts(url: string, extra: string | undefined) {
   }
 }
 
+/** A connection of its own for LISTEN, outside the pool, so it stays subscribed. */
+async function listenOn(
+  config: pg.ClientConfig,
+  channel: string,
+  { onMessage, onLost }: NotificationHandlers,
+): Promise<Subscription> {
+  const client = new pg.Client(config)
+  let closing = false
+  let lost = false
+  const lose = (error: unknown) => {
+    if (closing || lost) return
+    lost = true
+    onLost(error)
+    client.end().catch(() => {})
+  }
+  client.on('error', lose)
+  client.on('end', () => lose(new Error('Connection ended')))
+  client.on('notification', (message) => {
+    if (message.channel === channel) onMessage(message.payload ?? '')
+  })
+  try {
+    await client.connect()
+    await client.query(`LISTEN ${client.escapeIdentifier(channel)}`)
+  } catch (error) {
+    closing = true
+    await client.end().catch(() => {})
+    throw translate(error)
+  }
+  return {
+    async close() {
+      closing = true
+      await client.end().catch(() => {})
+    },
+  }
+}
+
 export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): Database {
   const { connectionString, options } = withServerTimeouts(url, opts.options)
-  const pool = new pg.Pool({
+  const clientConfig: pg.ClientConfig = {
     connectionString,
-    max: opts.max ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
     keepAlive: true,
     options,
     types: typeParsers,
-  })
+  }
+  const pool = new pg.Pool({ ...clientConfig, max: opts.max ?? 10 })
   // An idle client whose server goes away emits 'error' on the pool; unhandled, it
   // would end the process. The pool drops that client and makes a new one later.
   pool.on('error', (error) => opts.onError?.(error))
@@ -180,6 +218,7 @@ export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): D
     async ping() {
       await run(pool, 'SELECT 1', undefined, QUERY_TIMEOUT_MS)
     },
+    listen: (channel, handlers) => listenOn(clientConfig, channel, handlers),
     close: () => pool.end(),
   }
 }

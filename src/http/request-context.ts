@@ -1,7 +1,13 @@
 import type { Session, SessionUser } from '../auth/sessions.js'
+import type { Caches } from '../cache/caches.js'
 
-// Request decorations, declared up front (app.ts) and typed here (STYLE.md #12).
+// Decorations, declared up front (app.ts) and typed here (STYLE.md #12).
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** What this instance keeps in memory (src/cache/), or null when caching is off. */
+    caches: Caches | null
+  }
+
   interface FastifyRequest {
     /** The signed-in user, or null. Set by the session plugin. */
     user: SessionUser | null

@@ -3,6 +3,7 @@ import { isIP } from 'node:net'
 import { recordAuthEvent } from '../auth/events.js'
 import { createSession, invalidateSession } from '../auth/sessions.js'
 import type { SessionPolicy } from '../config.js'
+import type { Caches } from '../cache/caches.js'
 import type { Database } from '../db/database.js'
 import { csrfCookieName, csrfCookieOptions } from './forgery.js'
 import { sessionCookieName, sessionCookieOptions } from './session-cookie.js'
@@ -12,6 +13,8 @@ export interface SessionSettings {
   policy: SessionPolicy
   cookieSecure: boolean
   now: () => Date
+  /** Sessions and member pages kept in memory (src/cache/); none in some tests. */
+  caches?: Caches | undefined
 }
 
 /** Where a request came from, for sessions and events: a real address only. */

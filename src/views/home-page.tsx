@@ -29,7 +29,7 @@ export function SignedInHomePage({
 }: {
   ctx: PageContext
   username: string
-  members: Member[]
+  members: readonly Member[]
   nextAfterId: number | null
   isFirstPage: boolean
 }) {

@@ -38,6 +38,7 @@ describe('the account page in a real browser', { skip: chromiumSkipReason() ?? f
     // browser's two are the only ones.
     await new TestClient(t.app).register('traveller', PASSWORD)
     await t.db.query('DELETE FROM sessions')
+    await t.caughtUp()
     browser = await launchChromium()
   })
 

@@ -22,6 +22,8 @@ export interface TestApp {
   config: Config
   clock: TestClock
   close(): Promise<void>
+  /** After changing rows behind the app's back: waits until its caches have heard of it. */
+  caughtUp(): Promise<void>
 }
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef'
@@ -50,6 +52,9 @@ export async function startTestApp(
     async close() {
       await app.close()
       await close()
+    },
+    async caughtUp() {
+      await app.caches?.caughtUp()
     },
   }
 }

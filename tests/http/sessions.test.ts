@@ -181,6 +181,7 @@ for (const engine of engines) {
           [`filler${String(i).padStart(2, '0')}`],
         )
       }
+      await t.caughtUp()
       const first = (await client.get('/')).body
       const names = [...first.matchAll(/class="member-name">([^<]+)</g)].map((m) => m[1])
       assert.equal(names.length, 50)

@@ -60,7 +60,7 @@ describe('start-up configuration', { concurrency: 4, timeout: 60_000 }, () => {
 
 /** The process exits non-zero with one readable stderr line naming `variable`; returns it. */
 async function assertStopsNaming(server: ChildServer, variable: string): Promise<string> {
-  const exit = await exitWithin(server, 15_000)
+  const exit = await exitWithin(server, 30_000)
   assert.equal(exit.signal, null)
   assert.notEqual(exit.code, 0, 'a non-zero exit')
   const named = server

@@ -144,6 +144,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
         deleteError: translatorFor(request)('error.password_wrong'),
       })
     }
+    opts.sessions.caches?.memberPages.clear()
     // The account's rows are gone with it; the log keeps that it happened.
     request.log.info({ userId: current.user.id }, 'account deleted')
     request.session = null // its row went with the account

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { listMembers } from '../../auth/users.js'
+import type { Caches } from '../../cache/caches.js'
 import type { Database } from '../../db/database.js'
 import { SignedInHomePage, SignedOutHomePage } from '../../views/home-page.js'
 import { HttpError } from '../errors.js'
@@ -15,13 +16,19 @@ const homeQuery = z.object({
     .optional(),
 })
 
-export async function homeRoutes(app: FastifyInstance, { db }: { db: Database }) {
+export async function homeRoutes(
+  app: FastifyInstance,
+  { db, caches }: { db: Database; caches?: Caches | undefined },
+) {
   app.get('/', async (request, reply) => {
     const ctx = pageContext(request, reply)
     if (!request.user) return sendPage(reply, 200, <SignedOutHomePage ctx={ctx} />)
     const query = homeQuery.safeParse(request.query)
     if (!query.success) throw new HttpError(400, 'INVALID_CURSOR')
-    const { members, nextAfterId } = await listMembers(db, { afterId: query.data.after })
+    const { members, nextAfterId } = await listMembers(db, {
+      afterId: query.data.after,
+      known: caches?.memberPages,
+    })
     return sendPage(
       reply,
       200,

@@ -78,6 +78,8 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
         },
       })
     }
+    // A new member: this instance's member pages change at once (others: change feed).
+    opts.sessions.caches?.memberPages.clear()
     await recordAuthEvent(db, {
       userId: result.user.id,
       kind: 'registered',

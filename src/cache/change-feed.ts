@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto'
+import type { Database, Subscription } from '../db/database.js'
+
+// Every instance keeps validated sessions and member pages in memory (FreshCache),
+// and must drop what another instance changed. The triggers of migration 0007
+// announce each change on one channel; this feed listens to it.
+//
+// A notification that is late or lost (a stalled or broken connection) must not
+// leave a revoked session usable. So the feed also sends itself a heartbeat through
+// the same channel every HEARTBEAT_INTERVAL_MS. PostgreSQL delivers notifications
+// in commit order: when a heartbeat sent at time T arrives, every change committed
+// before T has arrived too. Kept data is used only while the newest heartbeat that
+// came back was sent less than FRESHNESS_MS ago; otherwise every request reads the
+// database, as if there were no cache. That bounds how long any instance can
+// honour a session revoked elsewhere: FRESHNESS_MS, under one second.
+
+export const CHANGES_CHANNEL = 'logon_changes'
+export const FRESHNESS_MS = 750
+const HEARTBEAT_INTERVAL_MS = 200
+const RECONNECT_DELAY_MS = 1_000
+// A database that does not answer must not pile up heartbeats.
+const MAX_BEATS_IN_FLIGHT = 10
+
+export type Change = { kind: 'session'; id: string } | { kind: 'sessions' } | { kind: 'members' }
+
+export interface ChangeFeedOptions {
+  onChange(change: Change): void
+  /** Changes may have been missed (the connection was lost or is new): drop all that is kept. */
+  onReset(): void
+  onError(error: unknown, message: string): void
+  /** Monotonic milliseconds; tests may pass their own. */
+  clock?: () => number
+}
+
+interface BeatInFlight {
+  sentAt: number
+  arrived(): void
+  lost(error: Error): void
+}
+
+export function parseChange(payload: string): Change | null {
+  if (payload === 'members') return { kind: 'members' }
+  if (payload === 'sessions') return { kind: 'sessions' }
+  if (payload.startsWith('session:')) return { kind: 'session', id: payload.slice(8) }
+  return null
+}
+
+export class ChangeFeed {
+  readonly #db: Database
+  readonly #opts: ChangeFeedOptions
+  readonly #clock: () => number
+  // Heartbeats of other instances share the channel; ours carry this id.
+  readonly #beatPrefix = `beat:${randomBytes(6).toString('hex')}:`
+  readonly #beatsInFlight = new Map<number, BeatInFlight>()
+  #sequence = 0
+  #confirmedSentAt = Number.NEGATIVE_INFINITY
+  #subscription: Subscription | undefined
+  #beatTimer: NodeJS.Timeout | undefined
+  #reconnectTimer: NodeJS.Timeout | undefined
+  #closed = false
+
+  private constructor(db: Database, opts: ChangeFeedOptions) {
+    this.#db = db
+    this.#opts = opts
+    this.#clock = opts.clock ?? (() => performance.now())
+  }
+
+  /** Starts listening; if that fails, it retries in the background (kept data stays unused). */
+  static async start(db: Database, opts: ChangeFeedOptions): Promise<ChangeFeed> {
+    const feed = new ChangeFeed(db, opts)
+    await feed.#connect()
+    feed.#beatTimer = setInterval(() => feed.beat(), HEARTBEAT_INTERVAL_MS)
+    feed.#beatTimer.unref()
+    return feed
+  }
+
+  /** Whether kept data may be used now: every change committed before FRESHNESS_MS ago has arrived. */
+  isCurrent(): boolean {
+    return this.#subscription !== undefined && this.#clock() - this.#confirmedSentAt < FRESHNESS_MS
+  }
+
+  /** Sends one heartbeat; the timer calls it. */
+  beat(): void {
+    if (!this.#subscription || this.#beatsInFlight.size >= MAX_BEATS_IN_FLIGHT) return
+    this.#sendBeat(
+      () => {},
+      () => {},
+    ).catch(() => {})
+  }
+
+  /**
+   * Resolves once every change committed before the call has arrived (and been
+   * applied): for tests that change rows behind the app's back. Rejects if the
+   * feed is not listening or the heartbeat cannot be sent.
+   */
+  caughtUp(): Promise<void> {
+    if (!this.#subscription) return Promise.reject(new Error('not listening for changes'))
+    return new Promise((resolve, reject) => {
+      this.#sendBeat(resolve, reject).catch(reject)
+    })
+  }
+
+  async #sendBeat(arrived: () => void, lost: (error: Error) => void): Promise<void> {
+    const sequence = ++this.#sequence
+    this.#beatsInFlight.set(sequence, { sentAt: this.#clock(), arrived, lost })
+    try {
+      await this.#db.query('SELECT pg_notify($1, $2)', [
+        CHANGES_CHANNEL,
+        `${this.#beatPrefix}${sequence}`,
+      ])
+    } catch (error) {
+      // Not confirmed, so freshness lapses on its own; forgotten, so that a database
+      // back from an outage gets heartbeats again.
+      this.#beatsInFlight.delete(sequence)
+      throw error
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    clearInterval(this.#beatTimer)
+    clearTimeout(this.#reconnectTimer)
+    const subscription = this.#subscription
+    this.#subscription = undefined
+    await subscription?.close()
+  }
+
+  async #connect(): Promise<void> {
+    try {
+      const subscription = await this.#db.listen(CHANGES_CHANNEL, {
+        onMessage: (payload) => this.#receive(payload),
+        onLost: (error) => {
+          if (this.#subscription !== subscription) return
+          this.#lose()
+          this.#opts.onError(error, 'lost the change notifications; caches off until back')
+          this.#scheduleReconnect()
+        },
+      })
+      if (this.#closed) return void (await subscription.close())
+      this.#subscription = subscription
+      // Whatever was kept before now may have changed unannounced.
+      this.#opts.onReset()
+    } catch (error) {
+      this.#opts.onError(error, 'cannot listen for change notifications; caches off until then')
+      this.#scheduleReconnect()
+    }
+  }
+
+  #lose(): void {
+    this.#subscription = undefined
+    this.#confirmedSentAt = Number.NEGATIVE_INFINITY
+    for (const beat of this.#beatsInFlight.values()) beat.lost(new Error('connection lost'))
+    this.#beatsInFlight.clear()
+    this.#opts.onReset()
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed) return
+    this.#reconnectTimer = setTimeout(() => void this.#connect(), RECONNECT_DELAY_MS)
+    this.#reconnectTimer.unref()
+  }
+
+  #receive(payload: string): void {
+    if (payload.startsWith(this.#beatPrefix)) {
+      const sequence = Number(payload.slice(this.#beatPrefix.length))
+      const beat = this.#beatsInFlight.get(sequence)
+      if (beat === undefined) return
+      // Whatever an earlier beat would have confirmed, this later one does.
+      for (const [earlier, { arrived }] of this.#beatsInFlight) {
+        if (earlier > sequence) continue
+        this.#beatsInFlight.delete(earlier)
+        arrived()
+      }
+      this.#confirmedSentAt = Math.max(this.#confirmedSentAt, beat.sentAt)
+      return
+    }
+    const change = parseChange(payload)
+    if (change) this.#opts.onChange(change)
+  }
+}
