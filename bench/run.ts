@@ -14,18 +14,23 @@ import type { LoadFigures, LoadJob } from './load.js'
 // PostgreSQL server, each in a process of its own and driven by a load generator in a
 // third (bench/load.ts, autocannon). For each side: a fresh server, a warm-up, then a
 // measured run, with CPU time of the app and of every postgres process read from /proc.
+// A second section (scenario 7) runs Logon on PGlite, the embedded engine, in a data
+// folder of its own, beside the same baseline on PostgreSQL: PGlite runs inside
+// Logon's process, so its CPU is in Logon's app µs/req and its pg µs/req is '-'.
 // Prints one table and writes the raw figures to bench/results/<timestamp>.json.
 //
 // Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a schema of
 // its own is created and dropped), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (5),
-// BENCH_CONNECTIONS (32), BENCH_SCENARIOS (1,2,4,5,6).
+// BENCH_CONNECTIONS (32), BENCH_SCENARIOS (1,2,3,4,5,6,7), BENCH_LOGON_NODE_ARGS (extra
+// node flags for Logon only, space-separated, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? '1,2,3,4,5,6').split(',')
+const SCENARIOS = (process.env.BENCH_SCENARIOS ?? '1,2,3,4,5,6,7').split(',')
+const LOGON_NODE_ARGS = (process.env.BENCH_LOGON_NODE_ARGS ?? '').split(' ').filter(Boolean)
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString())
 const KNOWN_SESSIONS = 1000
 
@@ -176,8 +181,9 @@ interface Server {
 
 async function startServer(side: Side, env: Record<string, string>): Promise<Server> {
   const port = await freePort()
-  const script = side === 'logon' ? join(ROOT, 'dist', 'main.js') : paths.baseline
-  const child = spawn(process.execPath, [script], {
+  const args =
+    side === 'logon' ? [...LOGON_NODE_ARGS, join(ROOT, 'dist', 'main.js')] : [paths.baseline]
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: cleanEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -198,7 +204,8 @@ async function load(job: LoadJob): Promise<LoadFigures> {
 interface Measurement extends LoadFigures {
   warmupRequests: number
   appUsPerRequest: number
-  pgUsPerRequest: number
+  /** Absent for Logon on PGlite: its database's CPU is in appUsPerRequest. */
+  pgUsPerRequest?: number
   peakRssMiB: number
   sessionUpdates?: number
   sessionUpdatesPerRequest?: number
@@ -212,6 +219,11 @@ interface SideSpec {
   expect?: string
   /** Schema whose sessions table's UPDATEs are counted from start to stop of the server. */
   countUpdatesIn?: string
+  /**
+   * Logon on PGlite: the database runs inside the app process (its CPU is in app µs/req),
+   * so no postgres process is read: those that run meanwhile are not Logon's.
+   */
+  embedded?: boolean
 }
 
 async function sessionUpdates(schema: string): Promise<number> {
@@ -245,10 +257,10 @@ async function measure(side: Side, spec: SideSpec): Promise<Measurement> {
   const job = { url, connections: CONNECTIONS, cookies: spec.cookies }
   const warm = await load({ ...job, seconds: WARMUP })
   const app0 = statTicks(server.pid)
-  const pg0 = postgresTicks()
+  const pg0 = spec.embedded ? 0 : postgresTicks()
   const figures = await load({ ...job, seconds: SECONDS })
   const appTicks = statTicks(server.pid) - app0
-  const pgTicks = postgresTicks() - pg0
+  const pgTicks = spec.embedded ? undefined : postgresTicks() - pg0
   clearInterval(sampler)
   peakRss = Math.max(peakRss, statusKiB(server.pid, 'VmHWM'))
   await stop(server.child)
@@ -256,7 +268,7 @@ async function measure(side: Side, spec: SideSpec): Promise<Measurement> {
     ...figures,
     warmupRequests: warm.requests,
     appUsPerRequest: ticksToUs(appTicks) / figures.requests,
-    pgUsPerRequest: ticksToUs(pgTicks) / figures.requests,
+    pgUsPerRequest: pgTicks === undefined ? undefined : ticksToUs(pgTicks) / figures.requests,
     peakRssMiB: peakRss / 1024,
   }
   if (spec.countUpdatesIn) {
@@ -296,15 +308,16 @@ async function seed(env: Record<string, string>, members: number, sessions = 0) 
   log(`  ${out.trim().replace(/\n/g, '\n  ')}`)
 }
 
+type Query = (text: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>
+
 /** Sessions with secrets we know, for the first `count` users: their cookies. */
-async function knownSessions(schema: Schema, count: number): Promise<string[]> {
-  const users = await sql(schema.url, 'SELECT id FROM users ORDER BY id LIMIT $1', [count])
+async function insertKnownSessions(query: Query, count: number): Promise<string[]> {
+  const users = await query('SELECT id FROM users ORDER BY id LIMIT $1', [count])
   const tokens = users.map(() => ({
     id: randomBytes(15).toString('base64url'),
     secret: randomBytes(32).toString('base64url'),
   }))
-  await sql(
-    schema.url,
+  await query(
     `INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
      SELECT id, sha256(convert_to(secret, 'UTF8')), user_id, now(), now(), now() + interval '12 hours',
             false, 'bench', '127.0.0.1'
@@ -312,6 +325,28 @@ async function knownSessions(schema: Schema, count: number): Promise<string[]> {
     [tokens.map((t) => t.id), tokens.map((t) => t.secret), users.map((u) => u.id)],
   )
   return tokens.map((t) => `session=${t.id}.${t.secret}`)
+}
+
+const knownSessions = (schema: Schema, count: number) =>
+  insertKnownSessions((text, params) => sql(schema.url, text, params), count)
+
+/**
+ * The same, written straight into a PGlite data folder from this process. Only while
+ * no Logon runs on it: PGlite is single-process (Logon locks DATA_DIR), and close()
+ * writes everything to the folder before a server opens it.
+ */
+async function knownPGliteSessions(dataDir: string, count: number): Promise<string[]> {
+  // Loaded here only: PGlite's module is large, and the other scenarios have no use for it.
+  const { PGlite } = await import('@electric-sql/pglite')
+  const db = new PGlite(dataDir)
+  try {
+    return await insertKnownSessions(
+      async (text, params) => (await db.query<Record<string, unknown>>(text, params)).rows,
+      count,
+    )
+  } finally {
+    await db.close()
+  }
 }
 
 // ---- scenarios
@@ -327,11 +362,15 @@ const notes: Record<string, unknown> = {}
 const threadPool: Record<string, string> = process.env.UV_THREADPOOL_SIZE
   ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE }
   : {}
+const appEnv: Record<string, string> = { RATE_LIMITS: 'off', LOG_LEVEL: 'warn', ...threadPool }
 const serverEnv = (schema: Schema): Record<string, string> => ({
   DATABASE_URL: schema.url,
-  RATE_LIMITS: 'off',
-  LOG_LEVEL: 'warn',
-  ...threadPool,
+  ...appEnv,
+})
+// No DATABASE_URL (cleanEnv drops the bench's own): Logon opens PGlite in DATA_DIR.
+const embeddedEnv = (dataDir: string): Record<string, string> => ({
+  DATA_DIR: dataDir,
+  ...appEnv,
 })
 
 async function both(scenario: string, label: string, logon: SideSpec, baseline: SideSpec) {
@@ -340,6 +379,16 @@ async function both(scenario: string, label: string, logon: SideSpec, baseline: 
   row.baseline = await measure('baseline', baseline)
   rows.push(row)
   printRow(row)
+}
+
+/** The size of Logon's sign-in page, for a bare page of that size in the baseline. */
+async function loginPageBytes(env: Record<string, string>): Promise<number> {
+  const logon = await startServer('logon', env)
+  try {
+    return Buffer.byteLength(await (await fetch(`${logon.base}/login`)).text())
+  } finally {
+    await stop(logon.child)
+  }
 }
 
 async function signedInScenarios() {
@@ -357,10 +406,7 @@ async function signedInScenarios() {
     )
   }
   if (SCENARIOS.includes('2')) {
-    // The bare page has the size of Logon's sign-in page, measured now.
-    const logon = await startServer('logon', env)
-    const size = Buffer.byteLength(await (await fetch(`${logon.base}/login`)).text())
-    await stop(logon.child)
+    const size = await loginPageBytes(env)
     notes.loginPageBytes = size
     await both(
       '2',
@@ -520,18 +566,58 @@ async function coldStart() {
   notes.coldStartMedianMs = median
 }
 
+/**
+ * Scenario 7, the PGlite section: Logon on the embedded engine (a data folder of its
+ * own with 10,000 members and sessions we know), the baseline on PostgreSQL with the
+ * same data, since it has no embedded side. The rows compare unlike setups on purpose:
+ * what one process on PGlite does against the usual pair of app and database server.
+ */
+async function pgliteScenarios() {
+  if (!SCENARIOS.includes('7')) return
+  const dataDir = join(tmp, 'pglite-7')
+  log(`PGlite in ${dataDir}: 10,000 members, ${KNOWN_SESSIONS} sessions`)
+  await seed({ DATA_DIR: dataDir }, 10_000)
+  const cookies = await knownPGliteSessions(dataDir, KNOWN_SESSIONS)
+  const env = embeddedEnv(dataDir)
+  const schema = await createSchema()
+  log(`schema ${schema.name} (baseline): 10,000 members, ${KNOWN_SESSIONS} sessions`)
+  await seed({ DATABASE_URL: schema.url }, 10_000)
+  const baselineEnv = serverEnv(schema)
+  const baselineCookies = await knownSessions(schema, KNOWN_SESSIONS)
+  await both(
+    '7',
+    'PGlite: signed-in GET /, 10k members, 1,000 cookies',
+    { env, path: '/', cookies, expect: 'Signed in as member', embedded: true },
+    { env: baselineEnv, path: '/', cookies: baselineCookies, expect: 'Signed in as member' },
+  )
+  // As in scenario 2: a bare page of the size of Logon's sign-in page, on PGlite here.
+  const size = await loginPageBytes(env)
+  notes.pgliteLoginPageBytes = size
+  await both(
+    '7b',
+    `PGlite: anonymous GET /login (${size} B)`,
+    { env, path: '/login', expect: '<form', embedded: true },
+    {
+      env: { ...baselineEnv, BASELINE_LOGIN_BYTES: String(size) },
+      path: '/login',
+      expect: '<form',
+    },
+  )
+}
+
 // ---- output
 const fmt = (value: number | undefined, digits = 0) =>
   value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits)
-const HEADER = `${'scenario'.padEnd(52)} ${'side'.padEnd(8)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)} ${'RSS MiB'.padStart(8)} ${'app µs/req'.padStart(11)} ${'pg µs/req'.padStart(10)}`
+const HEADER = `${'scenario'.padEnd(56)} ${'side'.padEnd(8)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)} ${'RSS MiB'.padStart(8)} ${'app µs/req'.padStart(11)} ${'pg µs/req'.padStart(10)}`
 
 function line(label: string, side: string, m: Partial<Measurement>, digits = 0): string {
   const errors = m.errors === undefined ? undefined : m.errors + (m.timeouts ?? 0) + (m.non2xx ?? 0)
-  return `${label.padEnd(52)} ${side.padEnd(8)} ${fmt(m.rps, digits).padStart(7)} ${fmt(m.p50, digits || 1).padStart(7)} ${fmt(m.p99, digits || 1).padStart(7)} ${fmt(errors).padStart(7)} ${fmt(m.peakRssMiB, digits || 1).padStart(8)} ${fmt(m.appUsPerRequest, digits).padStart(11)} ${fmt(m.pgUsPerRequest, digits).padStart(10)}`
+  return `${label.padEnd(56)} ${side.padEnd(8)} ${fmt(m.rps, digits).padStart(7)} ${fmt(m.p50, digits || 1).padStart(7)} ${fmt(m.p99, digits || 1).padStart(7)} ${fmt(errors).padStart(7)} ${fmt(m.peakRssMiB, digits || 1).padStart(8)} ${fmt(m.appUsPerRequest, digits).padStart(11)} ${fmt(m.pgUsPerRequest, digits).padStart(10)}`
 }
 
 function ratio(a: Measurement, b: Measurement): Partial<Measurement> {
-  const r = (key: keyof Measurement) => (a[key] as number) / (b[key] as number)
+  // A figure one side lacks (pg µs/req on PGlite) gives NaN, printed '-'.
+  const r = (key: keyof Measurement) => Number(a[key]) / Number(b[key])
   return {
     rps: r('rps'),
     p50: r('p50'),
@@ -598,6 +684,14 @@ function summary(): string[] {
       `Scenario 6: cold start on PGlite with 10,000 members, median of 3: ${fmt(notes.coldStartMedianMs as number)} ms (runs: ${(notes.coldStartMs as number[]).map((t) => t.toFixed(0)).join(', ')} ms; RSS at ready ${(notes.coldStartRssMiB as number[]).map((m) => m.toFixed(0)).join(', ')} MiB) (target: under 1500 ms).`,
     )
   }
+  const seven = byScenario('7')
+  if (seven?.baseline) {
+    // PGlite's work is in Logon's app µs/req: against the baseline's app and postgres both.
+    const baselineUs = seven.baseline.appUsPerRequest + (seven.baseline.pgUsPerRequest ?? 0)
+    out.push(
+      `Scenario 7: Logon on PGlite ${fmt(seven.logon.rps)} req/s vs the baseline on PostgreSQL ${fmt(seven.baseline.rps)} (${fmt(seven.logon.rps / seven.baseline.rps, 2)}×); CPU per request, database included: ${fmt(seven.logon.appUsPerRequest)} µs vs ${fmt(baselineUs)} µs (${fmt(seven.logon.appUsPerRequest / baselineUs, 2)}×). PGlite runs inside Logon's process: its pg µs/req is '-'.`,
+    )
+  }
   return out
 }
 
@@ -637,6 +731,7 @@ async function main() {
   await signedInScenarios()
   await sizeScenarios()
   await coldStart()
+  await pgliteScenarios()
   const elapsedS = (performance.now() - started) / 1000
   const machine = `${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
   const table = [HEADER, ...rows.flatMap(rowLines)]
