@@ -10,7 +10,9 @@ export type Locale = keyof typeof catalogs
 export function translator(locale: Locale = 'en'): Translate {
   const catalog: Catalog = catalogs[locale]
   return (key, params) =>
-    catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-      params && name in params ? String(params[name]) : whole,
-    )
+    params === undefined
+      ? catalog[key] // most messages: nothing to fill, no pattern to run (page hot path)
+      : catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+          name in params ? String(params[name]) : whole,
+        )
 }

@@ -1,6 +1,43 @@
+import { renderToString } from 'preact-render-to-string'
 import type { Member } from '../auth/users.js'
+import type { Translate } from '../i18n/translate.js'
 import { Layout } from './layout.js'
 import type { PageContext } from './page-context.js'
+
+function MemberItem({ member, t }: { member: Member; t: Translate }) {
+  const joined = member.createdAt.toISOString()
+  return (
+    <li>
+      <span class="member-name">{member.username}</span>{' '}
+      <small>
+        {t('home.joined')} <time datetime={joined}>{joined.slice(0, 10)}</time>
+      </small>
+    </li>
+  )
+}
+
+// A page of members is the same for every viewer, and kept pages are shared and
+// never changed (listMembers): their items are rendered once per page and language,
+// by the same escaping renderer, and the HTML reused. Keyed by the page's array,
+// so an entry goes when the page leaves the cache.
+const renderedItems = new WeakMap<readonly Member[], Map<Translate, string>>()
+
+function renderedMemberItems(members: readonly Member[], t: Translate): string {
+  let byLanguage = renderedItems.get(members)
+  if (!byLanguage) renderedItems.set(members, (byLanguage = new Map()))
+  let html = byLanguage.get(t)
+  if (html === undefined) {
+    html = renderToString(
+      <>
+        {members.map((member) => (
+          <MemberItem key={member.id} member={member} t={t} />
+        ))}
+      </>,
+    )
+    byLanguage.set(t, html)
+  }
+  return html
+}
 
 export function SignedOutHomePage({ ctx }: { ctx: PageContext }) {
   const { t } = ctx
@@ -42,19 +79,10 @@ export function SignedInHomePage({
         {members.length === 0 ? (
           <p>{t('home.membersEmpty')}</p>
         ) : (
-          <ol class="members">
-            {members.map((member) => (
-              <li key={member.id}>
-                <span class="member-name">{member.username}</span>{' '}
-                <small>
-                  {t('home.joined')}{' '}
-                  <time datetime={member.createdAt.toISOString()}>
-                    {member.createdAt.toISOString().slice(0, 10)}
-                  </time>
-                </small>
-              </li>
-            ))}
-          </ol>
+          <ol
+            class="members"
+            dangerouslySetInnerHTML={{ __html: renderedMemberItems(members, t) }}
+          />
         )}
         <nav aria-label={t('home.members')} class="pager">
           {isFirstPage ? null : <a href="/">{t('home.first')}</a>}{' '}
