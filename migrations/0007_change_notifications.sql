@@ -18,7 +18,8 @@ CREATE TRIGGER sessions_notify_delete
   FOR EACH ROW EXECUTE FUNCTION logon_notify_session_change();
 
 CREATE TRIGGER sessions_notify_update
-  AFTER UPDATE OF id, secret_hash, user_id, created_at, expires_at, remember ON sessions
+  AFTER UPDATE OF id, secret_hash, user_id, created_at, expires_at, remember, user_agent, ip
+  ON sessions
   FOR EACH ROW EXECUTE FUNCTION logon_notify_session_change();
 
 -- TRUNCATE fires no row trigger: every kept session is dropped.

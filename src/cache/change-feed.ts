@@ -18,6 +18,9 @@ export const CHANGES_CHANNEL = 'logon_changes'
 export const FRESHNESS_MS = 750
 const HEARTBEAT_INTERVAL_MS = 200
 const RECONNECT_DELAY_MS = 1_000
+// A connection that stays open but brings no heartbeat back (half-open, stalled) is
+// given up on and replaced, rather than waiting for TCP keepalive to notice.
+const STALLED_AFTER_MS = 5_000
 // A database that does not answer must not pile up heartbeats.
 const MAX_BEATS_IN_FLIGHT = 10
 
@@ -55,6 +58,7 @@ export class ChangeFeed {
   #sequence = 0
   #confirmedSentAt = Number.NEGATIVE_INFINITY
   #subscription: Subscription | undefined
+  #listeningSince = Number.NEGATIVE_INFINITY
   #beatTimer: NodeJS.Timeout | undefined
   #reconnectTimer: NodeJS.Timeout | undefined
   #closed = false
@@ -81,7 +85,21 @@ export class ChangeFeed {
 
   /** Sends one heartbeat; the timer calls it. */
   beat(): void {
-    if (!this.#subscription || this.#beatsInFlight.size >= MAX_BEATS_IN_FLIGHT) return
+    const subscription = this.#subscription
+    if (!subscription) return
+    const lastHeard = Math.max(this.#confirmedSentAt, this.#listeningSince)
+    if (this.#clock() - lastHeard > STALLED_AFTER_MS) {
+      this.#lose()
+      this.#opts.onError(
+        new Error(`no heartbeat came back for ${STALLED_AFTER_MS} ms`),
+        'change notifications stalled; caches off, listening anew',
+      )
+      // Not awaited: ending a stalled connection may itself stall.
+      void subscription.close().catch(() => {})
+      this.#scheduleReconnect()
+      return
+    }
+    if (this.#beatsInFlight.size >= MAX_BEATS_IN_FLIGHT) return
     this.#sendBeat(
       () => {},
       () => {},
@@ -121,16 +139,19 @@ export class ChangeFeed {
     clearInterval(this.#beatTimer)
     clearTimeout(this.#reconnectTimer)
     const subscription = this.#subscription
-    this.#subscription = undefined
+    this.#lose()
     await subscription?.close()
   }
 
   async #connect(): Promise<void> {
+    // Set once listen() resolves: a connection lost before that is listen()'s
+    // rejection to handle, not onLost's.
+    let subscription: Subscription | undefined
     try {
-      const subscription = await this.#db.listen(CHANGES_CHANNEL, {
+      subscription = await this.#db.listen(CHANGES_CHANNEL, {
         onMessage: (payload) => this.#receive(payload),
         onLost: (error) => {
-          if (this.#subscription !== subscription) return
+          if (subscription === undefined || this.#subscription !== subscription) return
           this.#lose()
           this.#opts.onError(error, 'lost the change notifications; caches off until back')
           this.#scheduleReconnect()
@@ -138,6 +159,7 @@ export class ChangeFeed {
       })
       if (this.#closed) return void (await subscription.close())
       this.#subscription = subscription
+      this.#listeningSince = this.#clock()
       // Whatever was kept before now may have changed unannounced.
       this.#opts.onReset()
     } catch (error) {
@@ -149,7 +171,7 @@ export class ChangeFeed {
   #lose(): void {
     this.#subscription = undefined
     this.#confirmedSentAt = Number.NEGATIVE_INFINITY
-    for (const beat of this.#beatsInFlight.values()) beat.lost(new Error('connection lost'))
+    for (const beat of this.#beatsInFlight.values()) beat.lost(new Error('not listening'))
     this.#beatsInFlight.clear()
     this.#opts.onReset()
   }

@@ -115,8 +115,10 @@ async function listenOn(
   const client = new pg.Client(config)
   let closing = false
   let lost = false
+  // Until LISTEN has answered, a failure is the rejection of this function.
+  let listening = false
   const lose = (error: unknown) => {
-    if (closing || lost) return
+    if (!listening || closing || lost) return
     lost = true
     onLost(error)
     client.end().catch(() => {})
@@ -129,6 +131,7 @@ async function listenOn(
   try {
     await client.connect()
     await client.query(`LISTEN ${client.escapeIdentifier(channel)}`)
+    listening = true
   } catch (error) {
     closing = true
     await client.end().catch(() => {})
