@@ -22,27 +22,20 @@ CREATE TRIGGER sessions_notify_update
   ON sessions
   FOR EACH ROW EXECUTE FUNCTION logon_notify_session_change();
 
--- TRUNCATE fires no row trigger: every kept session is dropped.
-CREATE FUNCTION logon_notify_sessions_truncate() RETURNS trigger
+-- Statement-level announcements whose payload is the trigger's argument.
+CREATE FUNCTION logon_notify_statement() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('logon_changes', 'sessions');
+  PERFORM pg_notify('logon_changes', TG_ARGV[0]);
   RETURN NULL;
 END
 $$;
 
+-- TRUNCATE fires no row trigger: every kept session is dropped.
 CREATE TRIGGER sessions_notify_truncate
   AFTER TRUNCATE ON sessions
-  FOR EACH STATEMENT EXECUTE FUNCTION logon_notify_sessions_truncate();
-
-CREATE FUNCTION logon_notify_members_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('logon_changes', 'members');
-  RETURN NULL;
-END
-$$;
+  FOR EACH STATEMENT EXECUTE FUNCTION logon_notify_statement('sessions');
 
 CREATE TRIGGER users_notify_change
   AFTER INSERT OR DELETE OR UPDATE OF id, username, created_at OR TRUNCATE ON users
-  FOR EACH STATEMENT EXECUTE FUNCTION logon_notify_members_change();
+  FOR EACH STATEMENT EXECUTE FUNCTION logon_notify_statement('members');
