@@ -1,11 +1,11 @@
 import { Algorithm, hash, verify } from '@node-rs/argon2'
 
 // Scenario 3's yardstick: how many argon2id verifications this machine does per
-// second with Logon's parameters and as many at once as libuv has threads (what
-// a storm of sign-ins can use at best). Prints one JSON line.
+// second with Logon's parameters and as many at once as Logon lets run
+// (PASSWORD_HASH_THREADS: what a storm of sign-ins can use at best). Prints one JSON line.
 
 const seconds = Number(process.argv[2] ?? 10)
-const concurrency = Number(process.env.UV_THREADPOOL_SIZE ?? 4)
+const concurrency = Number(process.env.HASH_THREADS ?? 1)
 // Logon's configured parameters, handed over by bench/run.ts.
 const params = { algorithm: Algorithm.Argon2id, ...JSON.parse(process.env.ARGON2_PARAMS ?? '{}') }
 const password = 'member-password-1234'

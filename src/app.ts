@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AccountPolicy } from './auth/accounts.js'
+import { setPasswordHashThreads } from './auth/passwords.js'
 import { longestLimitWindowSeconds } from './auth/expired-attempt-limits.js'
 import { startCaches } from './cache/caches.js'
 import type { Config } from './config.js'
@@ -80,6 +81,7 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, db } = deps
   const now = deps.now ?? (() => new Date())
+  setPasswordHashThreads(config.passwordHashThreads)
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
     bodyLimit: BODY_LIMIT_BYTES,

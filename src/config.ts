@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 
 // The one place that reads the environment (STYLE.md #10). Every variable of
@@ -67,6 +68,14 @@ const envSchema = z.object({
     max: 16,
     message: 'must be a whole number from 1 to 16',
   }).default(1),
+  // Hashes at once (below libuv's pool, 4 threads unless UV_THREADPOOL_SIZE says
+  // more); default: one fewer than the cores, so a sign-in storm leaves a core to
+  // the event loop and the database (docs/decisions/0003).
+  PASSWORD_HASH_THREADS: wholeNumber({
+    min: 1,
+    max: 64,
+    message: 'must be a whole number from 1 to 64',
+  }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Sign-in and registration limits (README "Sign-in limits", docs/decisions/0005).
   // The bounds are CONTRACT.md's: at most 10 failures for a name from an address, a
@@ -148,6 +157,8 @@ export interface Config {
   readonly secretKey: string | undefined
   readonly passwordMinLength: number
   readonly passwordHash: PasswordHashParams
+  /** How many password hashes run at once; more wait their turn. */
+  readonly passwordHashThreads: number
   readonly logLevel: string
   readonly limits: LimitsPolicy
 }
@@ -188,6 +199,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeCost: e.PASSWORD_HASH_ITERATIONS,
       parallelism: e.PASSWORD_HASH_PARALLELISM,
     }),
+    passwordHashThreads: e.PASSWORD_HASH_THREADS ?? Math.max(1, availableParallelism() - 1),
     logLevel: e.LOG_LEVEL,
     limits: Object.freeze({
       enabled: e.RATE_LIMITS === 'on',

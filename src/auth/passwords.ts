@@ -1,10 +1,28 @@
 import { Algorithm, hash, verify } from '@node-rs/argon2'
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
+import pLimit, { type LimitFunction } from 'p-limit'
 import type { PasswordHashParams } from '../config.js'
 import { isCommonPassword } from './common-passwords.js'
 
 // Passwords behind two functions, parameters in one place (STYLE.md #9).
 // @node-rs/argon2 hashes on libuv's thread pool, so the event loop keeps serving.
+// But with a hash running on every core, the event loop and the database would
+// get no core of their own during a storm of sign-ins, and every signed-in page
+// would wait; and file reads and DNS lookups, which share the pool, would queue
+// behind hashes. So at most `threads` hashes run at once (PASSWORD_HASH_THREADS,
+// one fewer than the cores by default) and the others wait their turn here.
+let hashing: LimitFunction = pLimit(Math.max(1, availableParallelism() - 1))
+
+/** Sets how many hashes may run at once (buildApp, from the configuration). */
+export function setPasswordHashThreads(threads: number): void {
+  if (hashing.concurrency !== threads) hashing = pLimit(threads)
+}
+
+/** Hashes running and waiting now. */
+export function passwordHashingLoad(): { running: number; waiting: number } {
+  return { running: hashing.activeCount, waiting: hashing.pendingCount }
+}
 
 export const PASSWORD_MAX_LENGTH = 1024
 
@@ -32,13 +50,15 @@ export function checkPasswordPolicy(password: string, minLength: number): Passwo
 }
 
 export function hashPassword(password: string, params: PasswordHashParams): Promise<string> {
-  return hash(normalizePassword(password), { algorithm: Algorithm.Argon2id, ...params })
+  const normalized = normalizePassword(password)
+  return hashing(() => hash(normalized, { algorithm: Algorithm.Argon2id, ...params }))
 }
 
 /** False for a wrong password and for a hash that cannot be read, never an exception. */
 export async function verifyPasswordHash(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, normalizePassword(password))
+    const normalized = normalizePassword(password)
+    return await hashing(() => verify(passwordHash, normalized))
   } catch {
     return false
   }
