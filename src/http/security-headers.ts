@@ -1,6 +1,7 @@
-import helmet from '@fastify/helmet'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import helmet, { type HelmetOptions } from 'helmet'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 
 // DESIGN.md "Headers": strict CSP with no script at all (the pages need none),
 // nosniff, frame-ancestors 'none' against clickjacking, Referrer-Policy, and HSTS
@@ -16,31 +17,56 @@ const CSP_DIRECTIVES = {
   baseUri: ["'none'"],
 }
 
-const REFERRER_POLICY = 'same-origin'
-
-export const securityHeaders = fp<{ hsts: boolean }>(async (app: FastifyInstance, opts) => {
-  await app.register(helmet, {
-    global: true,
+function helmetOptions(hsts: boolean): HelmetOptions {
+  return {
     contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
     frameguard: { action: 'deny' }, // the same as frame-ancestors 'none', for old browsers
-    referrerPolicy: { policy: REFERRER_POLICY },
-    strictTransportSecurity: opts.hsts ? { maxAge: 31536000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'same-origin' },
+    strictTransportSecurity: hsts ? { maxAge: 31536000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
+  }
+}
+
+/**
+ * The headers helmet sets with Logon's options. They are the same for every
+ * answer (no per-request nonce: the pages have no script), so helmet runs once,
+ * against a stand-in response, and each request copies the result: running helmet
+ * per request (as @fastify/helmet does) re-reads its options every time.
+ */
+export function securityHeaderValues(hsts: boolean): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {}
+  const response = {
+    setHeader(name: string, value: string) {
+      headers[name.toLowerCase()] = value
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()]
+    },
+  }
+  let done = false
+  helmet(helmetOptions(hsts))(
+    {} as IncomingMessage,
+    response as unknown as ServerResponse,
+    (error?: unknown) => {
+      if (error) throw error
+      done = true
+    },
+  )
+  if (!done) throw new Error('helmet did not finish synchronously')
+  return Object.freeze(headers)
+}
+
+export const securityHeaders = fp<{ hsts: boolean }>(async (app: FastifyInstance, opts) => {
+  const headers = securityHeaderValues(opts.hsts)
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers)
+    done()
   })
 })
 
 /**
- * The same core headers for the answers Fastify writes before any hook runs
- * (an unparsable URL, a malformed request line), where helmet cannot reach.
+ * The same headers for the answers Fastify writes before any hook runs (an
+ * unparsable URL, a malformed request line), where the hook cannot reach. Without
+ * HSTS: those handlers are set before the configuration is known.
  */
-export const baselineSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy': Object.entries(CSP_DIRECTIVES)
-    .map(
-      ([name, values]) =>
-        `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`,
-    )
-    .join(';'),
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': REFERRER_POLICY,
-})
+export const baselineSecurityHeaders = securityHeaderValues(false)
