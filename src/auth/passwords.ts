@@ -14,6 +14,26 @@ import { isCommonPassword } from './common-passwords.js'
 // one fewer than the cores by default) and the others wait their turn here.
 let hashing: LimitFunction = pLimit(Math.max(1, availableParallelism() - 1))
 
+// A flood must not build an endless line (each waiting request holds memory, and
+// every real sign-in would wait behind it): past this many waiting per thread,
+// about a second of work, a hash is refused at once and the request answered 503.
+const WAITING_PER_THREAD = 32
+
+/** Too many hashes are waiting: the answer is a 503 with Retry-After. */
+export class PasswordHashingBusyError extends Error {
+  readonly code = 'HASHING_BUSY'
+  constructor() {
+    super('Too many password hashes are waiting')
+  }
+}
+
+function whenHashingFree<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing.pendingCount >= hashing.concurrency * WAITING_PER_THREAD) {
+    return Promise.reject(new PasswordHashingBusyError())
+  }
+  return hashing(work)
+}
+
 /** Sets how many hashes may run at once (buildApp, from the configuration). */
 export function setPasswordHashThreads(threads: number): void {
   if (hashing.concurrency !== threads) hashing = pLimit(threads)
@@ -51,15 +71,19 @@ export function checkPasswordPolicy(password: string, minLength: number): Passwo
 
 export function hashPassword(password: string, params: PasswordHashParams): Promise<string> {
   const normalized = normalizePassword(password)
-  return hashing(() => hash(normalized, { algorithm: Algorithm.Argon2id, ...params }))
+  return whenHashingFree(() => hash(normalized, { algorithm: Algorithm.Argon2id, ...params }))
 }
 
-/** False for a wrong password and for a hash that cannot be read, never an exception. */
+/**
+ * False for a wrong password and for a hash that cannot be read; throws only
+ * PasswordHashingBusyError.
+ */
 export async function verifyPasswordHash(passwordHash: string, password: string): Promise<boolean> {
   try {
     const normalized = normalizePassword(password)
-    return await hashing(() => verify(passwordHash, normalized))
-  } catch {
+    return await whenHashingFree(() => verify(passwordHash, normalized))
+  } catch (error) {
+    if (error instanceof PasswordHashingBusyError) throw error
     return false
   }
 }

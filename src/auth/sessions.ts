@@ -163,7 +163,10 @@ export async function validateSessionToken(
   }
   await touchIfDue(db, session, { now, policy, touch })
   const user = { id: row.user_id, username: row.username }
-  known?.set(session.id, { session, user, secretHash: row.secret_hash }, generation)
+  // A copy: node-postgres parses a bytea into a view of an 8 KiB shared slab, which
+  // the kept entry would hold on to.
+  const secretHash = new Uint8Array(row.secret_hash)
+  known?.set(session.id, { session, user, secretHash }, generation)
   return { session: { ...session }, user }
 }
 

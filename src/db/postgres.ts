@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import {
   DatabaseUnavailableError,
@@ -106,6 +107,8 @@ function withServerTimeouts(url: string, extra: string | undefined) {
   }
 }
 
+const LISTENER_CLOSE_TIMEOUT_MS = 1_000
+
 /** A connection of its own for LISTEN, outside the pool, so it stays subscribed. */
 async function listenOn(
   config: pg.ClientConfig,
@@ -140,7 +143,19 @@ async function listenOn(
   return {
     async close() {
       closing = true
-      await client.end().catch(() => {})
+      // end() waits for the server to close the socket; one that stopped answering
+      // never does, and shutdown must not hang on it: after a second, cut it.
+      let ended = false
+      const ending = client.end().then(
+        () => void (ended = true),
+        () => void (ended = true),
+      )
+      await Promise.race([ending, sleep(LISTENER_CLOSE_TIMEOUT_MS, undefined, { ref: false })])
+      if (!ended) {
+        ;(
+          client as unknown as { connection?: { stream?: { destroy(): void } } }
+        ).connection?.stream?.destroy()
+      }
     },
   }
 }

@@ -6,6 +6,7 @@ import type {
   FastifyServerOptions,
 } from 'fastify'
 import { STATUS_CODES } from 'node:http'
+import { PasswordHashingBusyError } from '../auth/passwords.js'
 import { DatabaseUnavailableError } from '../db/database.js'
 import { translator, type MessageKey } from '../i18n/translate.js'
 import type { PageContext } from '../views/page-context.js'
@@ -72,6 +73,10 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     if (error instanceof DatabaseUnavailableError) {
       request.log.warn({ err: error.cause ?? error }, 'database unavailable')
       return sendPlain(request, reply.header('retry-after', '5'), 503, 'http.unavailable')
+    }
+    if (error instanceof PasswordHashingBusyError) {
+      request.log.warn('password hashing queue full: refused')
+      return sendPlain(request, reply.header('retry-after', '1'), 503, 'http.busy')
     }
     const statusCode = error.statusCode ?? 500
     if (statusCode >= 400 && statusCode < 500) {

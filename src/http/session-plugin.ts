@@ -17,8 +17,6 @@ export interface SessionPluginOptions extends SessionSettings {
   batchTouches: boolean
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
-
 export const sessionPlugin = fp<SessionPluginOptions>(async (app: FastifyInstance, opts) => {
   const cookieName = sessionCookieName(opts.cookieSecure)
   const touches = opts.batchTouches
@@ -46,18 +44,4 @@ export const sessionPlugin = fp<SessionPluginOptions>(async (app: FastifyInstanc
     request.session = result.session
     request.user = result.user
   })
-
-  // Every session a signed-in user can end (sign-out, sign-in anew, revocation,
-  // password change, account deletion) is one of their own, and each is a form
-  // post. So after any such request, before its answer leaves, this instance
-  // forgets every session of that user it keeps: refused here at once, whichever
-  // route did it; other instances hear of it from the change feed.
-  const known = opts.caches?.sessions
-  if (known) {
-    app.addHook('onSend', async (request) => {
-      const userId = request.user?.id
-      if (userId === undefined || SAFE_METHODS.has(request.method)) return
-      known.deleteWhere((kept) => kept.user.id === userId)
-    })
-  }
 })

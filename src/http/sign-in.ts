@@ -17,6 +17,21 @@ export interface SessionSettings {
   caches?: Caches | undefined
 }
 
+/**
+ * After ending sessions in the table: this instance stops honouring them before
+ * anything else happens (other instances hear through the change feed). Called
+ * right after each DELETE resolves, before the answer or any other write.
+ */
+export function forgetEndedSessions(
+  settings: SessionSettings,
+  ended: { sessionId: string } | { userId: number },
+): void {
+  const known = settings.caches?.sessions
+  if (!known) return
+  if ('sessionId' in ended) known.delete(ended.sessionId)
+  else known.deleteWhere((kept) => kept.user.id === ended.userId)
+}
+
 /** Where a request came from, for sessions and events: a real address only. */
 export function requestOrigin(request: FastifyRequest): {
   ip: string | undefined
@@ -48,7 +63,10 @@ export async function startSession(
   { userId, remember }: { userId: number; remember: boolean },
   settings: SessionSettings,
 ): Promise<void> {
-  if (request.session) await invalidateSession(settings.db, request.session.id)
+  if (request.session) {
+    await invalidateSession(settings.db, request.session.id)
+    forgetEndedSessions(settings, { sessionId: request.session.id })
+  }
   const { token } = await createSession(
     settings.db,
     { userId, remember, ...requestOrigin(request) },
@@ -72,6 +90,7 @@ export async function endSession(
 ): Promise<void> {
   if (request.session) {
     await invalidateSession(settings.db, request.session.id)
+    forgetEndedSessions(settings, { sessionId: request.session.id })
     await recordAuthEvent(settings.db, {
       userId: request.session.userId,
       kind: 'signed_out',

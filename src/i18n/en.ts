@@ -108,6 +108,7 @@ export const en = {
   'http.tooLarge': 'The request is too large.',
   'http.unsupportedMediaType': 'This kind of request body is not accepted.',
   'http.unavailable': 'Logon is temporarily unavailable. Please try again in a moment.',
+  'http.busy': 'Logon is busy right now. Please try again in a moment.',
   'http.internal': 'Something went wrong on our side. Please try again.',
   'http.errorTitle': 'Error',
   'http.backHome': 'Back to the home page',

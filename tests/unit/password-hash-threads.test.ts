@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os'
 import { setImmediate as tick } from 'node:timers/promises'
 import {
   hashPassword,
+  PasswordHashingBusyError,
   passwordHashingLoad,
   setPasswordHashThreads,
   verifyPasswordHash,
@@ -42,6 +43,18 @@ test('with 2 threads, two run at once', async () => {
   await tick()
   assert.deepEqual(passwordHashingLoad(), { running: 2, waiting: 1 })
   await Promise.all(work)
+})
+
+test('past 32 waiting per thread, a hash is refused at once with PasswordHashingBusyError', async () => {
+  setPasswordHashThreads(1)
+  const stored = await hashPassword('first password', PARAMS)
+  const accepted = Array.from({ length: 33 }, () => verifyPasswordHash(stored, 'first password'))
+  await tick()
+  assert.deepEqual(passwordHashingLoad(), { running: 1, waiting: 32 })
+  await assert.rejects(verifyPasswordHash(stored, 'first password'), PasswordHashingBusyError)
+  await assert.rejects(hashPassword('another password', PARAMS), PasswordHashingBusyError)
+  assert.deepEqual(await Promise.all(accepted), Array(33).fill(true), 'the line is served')
+  assert.equal(await verifyPasswordHash(stored, 'first password'), true, 'and then takes more')
 })
 
 test('the default leaves one core free, and never goes below one thread', () => {

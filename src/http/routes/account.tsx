@@ -15,7 +15,7 @@ import { AccountPage, type AccountForms, type SessionView } from '../../views/ac
 import { HttpError } from '../errors.js'
 import { passwordField } from '../form-fields.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
-import { endSession, requestOrigin, type SessionSettings } from '../sign-in.js'
+import { endSession, forgetEndedSessions, requestOrigin, type SessionSettings } from '../sign-in.js'
 
 const ACCOUNT_PATH = '/account'
 const SIGN_IN_FOR_ACCOUNT = `/login?next=${encodeURIComponent(ACCOUNT_PATH)}`
@@ -102,6 +102,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
         : body.data.session !== current.session.id &&
           (await invalidateUserSession(db, current.user.id, body.data.session))
     if (revoked) {
+      forgetEndedSessions(opts.sessions, { userId: current.user.id })
       await recordAuthEvent(db, {
         userId: current.user.id,
         kind: 'session_revoked',
@@ -123,6 +124,8 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
       { currentPassword: body.data.current_password, newPassword: body.data.new_password },
       { policy: opts.accounts, now: now(), origin: requestOrigin(request) },
     )
+    // The account's other sessions are gone from the table.
+    if (result.ok) forgetEndedSessions(opts.sessions, { userId: current.user.id })
     if (!result.ok) {
       const t = translatorFor(request)
       const message = t(`error.${result.code}`, { min: opts.accounts.passwordMinLength })
@@ -139,6 +142,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     const body = deleteBody.safeParse(request.body)
     if (!body.success) throw new HttpError(400, 'INVALID_DELETE_FORM')
     const result = await deleteAccount(db, current.user.id, body.data.password)
+    if (result.ok) forgetEndedSessions(opts.sessions, { userId: current.user.id })
     if (!result.ok) {
       return showAccount(request, reply, current, 401, {
         deleteError: translatorFor(request)('error.password_wrong'),
