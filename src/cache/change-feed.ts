@@ -119,13 +119,14 @@ export class ChangeFeed {
   }
 
   async #sendBeat(arrived: () => void, lost: (error: Error) => void): Promise<void> {
+    const subscription = this.#subscription
+    if (!subscription) throw new Error('not listening for changes')
     const sequence = ++this.#sequence
     this.#beatsInFlight.set(sequence, { sentAt: this.#clock(), arrived, lost })
     try {
-      await this.#db.query('SELECT pg_notify($1, $2)', [
-        CHANGES_CHANNEL,
-        `${this.#beatPrefix}${sequence}`,
-      ])
+      // Over the listening connection: a pool busy with requests must not make the
+      // heartbeats late and switch the caches off just when they help most.
+      await subscription.notify(CHANGES_CHANNEL, `${this.#beatPrefix}${sequence}`)
     } catch (error) {
       // Not confirmed, so freshness lapses on its own; forgotten, so that a database
       // back from an outage gets heartbeats again.

@@ -39,6 +39,11 @@ export interface NotificationHandlers {
 }
 
 export interface Subscription {
+  /**
+   * Sends a notification over the subscription's own connection (a server's pool
+   * may be busy with requests; this connection never is).
+   */
+  notify(channel: string, payload: string): Promise<void>
   close(): Promise<void>
 }
 

@@ -35,7 +35,12 @@ export async function openPGliteDatabase(dataDir?: string): Promise<Database> {
     // In-process: there is no connection to lose, so onLost is never called.
     async listen(channel, { onMessage }) {
       const unlisten = await pg.listen(channel, onMessage)
-      return { close: () => unlisten() }
+      return {
+        async notify(to, payload) {
+          await pg.query('SELECT pg_notify($1, $2)', [to, payload])
+        },
+        close: () => unlisten(),
+      }
     },
     close: () => pg.close(),
   }

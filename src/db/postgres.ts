@@ -141,6 +141,17 @@ async function listenOn(
     throw translate(error)
   }
   return {
+    async notify(to, payload) {
+      try {
+        await client.query({
+          text: 'SELECT pg_notify($1, $2)',
+          values: [to, payload],
+          query_timeout: QUERY_TIMEOUT_MS,
+        } as pg.QueryConfig)
+      } catch (error) {
+        throw translate(error)
+      }
+    },
     async close() {
       closing = true
       // end() waits for the server to close the socket; one that stopped answering

@@ -319,7 +319,8 @@ for (const engine of engines) {
       async function listenerPids(): Promise<number[]> {
         const rows = await db.query<{ pid: number }>(
           `SELECT pid FROM pg_stat_activity
-            WHERE datname = current_database() AND query ILIKE 'LISTEN%'
+            WHERE datname = current_database()
+              AND (query ILIKE 'LISTEN%' OR query ILIKE 'SELECT pg_notify%')
               AND pid <> pg_backend_pid()`,
         )
         return rows.map((row) => row.pid)
