@@ -140,17 +140,27 @@ async function listenOn(
     await client.end().catch(() => {})
     throw translate(error)
   }
+  let previous: Promise<void> = Promise.resolve()
   return {
-    async notify(to, payload) {
-      try {
-        await client.query({
-          text: 'SELECT pg_notify($1, $2)',
-          values: [to, payload],
-          query_timeout: QUERY_TIMEOUT_MS,
-        } as pg.QueryConfig)
-      } catch (error) {
-        throw translate(error)
-      }
+    notify(to, payload) {
+      // One statement at a time on this connection (node-postgres deprecates
+      // queueing on a client): each waits for the one before.
+      const sent = previous.then(() =>
+        client
+          .query({
+            text: 'SELECT pg_notify($1, $2)',
+            values: [to, payload],
+            query_timeout: QUERY_TIMEOUT_MS,
+          } as pg.QueryConfig)
+          .then(
+            () => {},
+            (error: unknown) => {
+              throw translate(error)
+            },
+          ),
+      )
+      previous = sent.catch(() => {})
+      return sent
     },
     async close() {
       closing = true
