@@ -8,7 +8,7 @@ import { FreshCache } from './fresh-cache.js'
 // more often than they change. Kept here, a page view costs no round trip at all,
 // while the change feed keeps every instance within FRESHNESS_MS of the table
 // (docs/decisions/0006-caches.md). Sessions are dropped on this instance at once
-// by whatever changes them here (session-plugin.ts, the account routes).
+// where they end (forgetEndedSessions in http/sign-in.ts).
 
 // Enough for every session active on a busy instance; an entry is about 0.5 KiB.
 const MAX_SESSIONS = 20_000
