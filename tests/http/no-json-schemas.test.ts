@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { test } from 'node:test'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { openTestDatabase } from '../helpers/databases.js'
+import { TEST_SECRET } from '../helpers/test-app.js'
+
+// Logon validates input with zod, so Fastify's JSON-schema compilers (ajv,
+// fast-json-stringify) are never loaded: they cost about 100 ms of a cold start. A
+// route that declares a schema anyway must stop the start, not bring them back.
+
+const loadedModules = () => Object.keys(createRequire(import.meta.url).cache)
+
+test('the app starts without loading ajv or fast-json-stringify', async () => {
+  const { db, close } = await openTestDatabase('pglite')
+  const app = await buildApp({
+    config: loadConfig({ LOG_LEVEL: 'silent' }),
+    db,
+    secret: TEST_SECRET,
+    cache: false,
+  })
+  try {
+    await app.ready()
+    const answer = await app.inject({ method: 'GET', url: '/healthz' })
+    assert.equal(answer.statusCode, 200)
+    // fast-json-stringify's small runtime (lib/serializer.js) serves Fastify's
+    // precompiled error serializer; its compiler (index.js) and ajv are the heavy part.
+    const compilers = loadedModules().filter((path) =>
+      /node_modules\/(ajv\/|@fastify\/ajv-compiler\/|fast-json-stringify\/index\.js$)/.test(path),
+    )
+    assert.deepEqual(compilers, [])
+  } finally {
+    await app.close()
+    await close()
+  }
+})
+
+test('a route that declares a JSON schema stops the start with a clear message', async () => {
+  const { db, close } = await openTestDatabase('pglite')
+  const app = await buildApp({
+    config: loadConfig({ LOG_LEVEL: 'silent' }),
+    db,
+    secret: TEST_SECRET,
+    cache: false,
+  })
+  try {
+    app.get(
+      '/with-schema',
+      { schema: { querystring: { type: 'object', properties: { q: { type: 'string' } } } } },
+      async () => 'unreachable',
+    )
+    await assert.rejects(async () => void (await app.ready()), /routes declare no JSON schema/)
+  } finally {
+    await app.close().catch(() => {})
+    await close()
+  }
+})
