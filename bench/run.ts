@@ -176,7 +176,8 @@ function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 const ticksToUs = (ticks: number) => (ticks * 1_000_000) / CLK_TCK
 
 // ---- servers and load
-type Side = 'logon' | 'baseline'
+// The two login floors (bench/login-floors.ts) are references for scenario 2.
+type Side = 'logon' | 'baseline' | 'fastify-floor' | 'token-floor'
 
 interface Server {
   child: ChildProcess
@@ -186,11 +187,21 @@ interface Server {
 
 async function startServer(side: Side, env: Record<string, string>): Promise<Server> {
   const port = await freePort()
-  const args =
-    side === 'logon' ? [...LOGON_NODE_ARGS, join(ROOT, 'dist', 'main.js')] : [paths.baseline]
+  const args = {
+    logon: [...LOGON_NODE_ARGS, join(ROOT, 'dist', 'main.js')],
+    baseline: [paths.baseline],
+    'fastify-floor': [paths.loginFloors],
+    'token-floor': [paths.loginFloors],
+  }[side]
+  const floor = { 'fastify-floor': 'fastify', 'token-floor': 'token' }[side as string]
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: cleanEnv({ ...env, PORT: String(port), HOST: '127.0.0.1' }),
+    env: cleanEnv({
+      ...env,
+      ...(floor && { FLOOR: floor }),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    }),
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   children.add(child)
@@ -387,6 +398,8 @@ interface Row {
   label: string
   logon: Measurement
   baseline?: Measurement
+  /** Other servers measured the same way, shown with their ratio to the baseline. */
+  references?: Array<{ side: string; measurement: Measurement }>
 }
 const rows: Row[] = []
 const notes: Record<string, unknown> = {}
@@ -414,6 +427,7 @@ async function both(scenario: string, label: string, logon: SideSpec, baseline: 
   row.baseline = await measure('baseline', baseline)
   rows.push(row)
   printRow(row)
+  return row
 }
 
 /** The size of Logon's sign-in page, for a bare page of that size in the baseline. */
@@ -443,12 +457,23 @@ async function signedInScenarios() {
   if (SCENARIOS.includes('2')) {
     const size = await loginPageBytes(env)
     notes.loginPageBytes = size
-    await both(
+    const sized = { env: { BASELINE_LOGIN_BYTES: String(size) }, path: '/login', expect: '<form' }
+    const row = await both(
       '2',
       `anonymous GET /login (${size} B)`,
       { env, path: '/login', expect: '<form' },
-      { env: { ...env, BASELINE_LOGIN_BYTES: String(size) }, path: '/login', expect: '<form' },
+      {
+        ...sized,
+        env: { ...env, ...sized.env },
+      },
     )
+    // Where the distance to the bare page comes from: Fastify itself, then a per-visitor
+    // anti-forgery token with the official plugins (bench/login-floors.ts).
+    row.references = [
+      { side: 'fastify', measurement: await measure('fastify-floor', sized) },
+      { side: '+token', measurement: await measure('token-floor', sized) },
+    ]
+    for (const line of rowLines(row).slice(3)) log(line)
   }
   if (SCENARIOS.includes('3')) await signInStorm(schema, cookies)
 }
@@ -674,6 +699,10 @@ function rowLines(row: Row): string[] {
   if (row.baseline) {
     lines.push(line('', 'baseline', row.baseline))
     lines.push(line('', 'ratio', ratio(row.logon, row.baseline), 2))
+    for (const { side, measurement } of row.references ?? []) {
+      lines.push(line('', side, measurement))
+      lines.push(line('', 'ratio', ratio(measurement, row.baseline), 2))
+    }
   }
   return lines
 }
@@ -692,6 +721,14 @@ function summary(): string[] {
   if (one?.logon.sessionUpdatesPerRequest !== undefined) {
     out.push(
       `Scenario 1: ${one.logon.sessionUpdates} UPDATEs of sessions over ${one.logon.requests + one.logon.warmupRequests} Logon requests (warm-up included): ${fmt(one.logon.sessionUpdatesPerRequest, 3)} per request.`,
+    )
+  }
+  const two = byScenario('2')
+  const [bare, token] = two?.references?.map((reference) => reference.measurement) ?? []
+  if (two?.baseline && bare && token) {
+    const x = (m: Measurement) => fmt(m.rps / two.baseline!.rps, 2)
+    out.push(
+      `Scenario 2: req/s against the bare node:http page: Logon ${x(two.logon)}× (target ≥ 0.8×); a Fastify route sending the same bytes ${x(bare)}×; that route issuing each new visitor an anti-forgery secret in a signed cookie and a token with @fastify/cookie and @fastify/csrf-protection ${x(token)}×. App µs/req: bare ${fmt(two.baseline.appUsPerRequest)}, Fastify ${fmt(bare.appUsPerRequest)}, +token ${fmt(token.appUsPerRequest)}, Logon ${fmt(two.logon.appUsPerRequest)}.`,
     )
   }
   const [a4, b4, a5, b5] = ['4a', '4b', '5a', '5b'].map(byScenario)
@@ -756,6 +793,7 @@ async function otherPostgresClients(): Promise<number> {
 
 const paths = {
   baseline: compile('baseline'),
+  loginFloors: compile('login-floors'),
   load: compile('load'),
   argon2Rate: compile('argon2-rate'),
 }
