@@ -17,12 +17,17 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply): PageC
 }
 
 export function sendPage(reply: FastifyReply, statusCode: number, page: JSX.Element): FastifyReply {
+  return sendHtml(reply, statusCode, renderDocument(page))
+}
+
+/** A rendered page (see sendPage). */
+export function sendHtml(reply: FastifyReply, statusCode: number, html: string): FastifyReply {
   return (
     reply
       .code(statusCode)
       // Pages name the signed-in user and carry form tokens: no shared cache may keep them.
       .header('cache-control', 'no-store')
       .type('text/html; charset=utf-8')
-      .send(renderDocument(page))
+      .send(html)
   )
 }

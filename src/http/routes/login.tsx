@@ -9,6 +9,7 @@ import {
 } from '../../auth/sign-in-limits.js'
 import type { LimitsPolicy } from '../../config.js'
 import { LoginPage, type LoginForm } from '../../views/login-page.js'
+import { BlankForm } from '../blank-form.js'
 import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { safeNextPath } from '../next-path.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
@@ -48,8 +49,13 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
     return sendPage(reply, statusCode, <LoginPage ctx={pageContext(request, reply)} form={form} />)
   }
 
+  const blankForm = new BlankForm((ctx) => (
+    <LoginPage ctx={ctx} form={{ username: '', next: undefined, remember: false }} />
+  ))
+
   app.get('/login', (request, reply) => {
     const next = safeNextPath(loginQuery.parse(request.query).next)
+    if (next === undefined) return blankForm.send(request, reply)
     return showForm(request, reply, 200, { username: '', next, remember: false })
   })
 

@@ -10,6 +10,7 @@ import { recordAuthEvent } from '../../auth/events.js'
 import { countRegistrationAttempt } from '../../auth/registration-limit.js'
 import type { LimitsPolicy } from '../../config.js'
 import { RegisterPage, type RegisterForm } from '../../views/register-page.js'
+import { BlankForm } from '../blank-form.js'
 import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
 import { requestOrigin, startSession, type SessionSettings } from '../sign-in.js'
@@ -41,7 +42,13 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
     return sendPage(reply, statusCode, <RegisterPage ctx={ctx} form={page} />)
   }
 
-  app.get('/register', (request, reply) => showForm(request, reply, 200, {}))
+  const blankForm = new BlankForm((ctx) => (
+    <RegisterPage
+      ctx={ctx}
+      form={{ username: '', errors: {}, passwordMinLength: opts.accounts.passwordMinLength }}
+    />
+  ))
+  app.get('/register', (request, reply) => blankForm.send(request, reply))
 
   async function handleRegister(request: FastifyRequest, reply: FastifyReply) {
     const at = now()
