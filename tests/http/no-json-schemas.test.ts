@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { test } from 'node:test'
@@ -12,7 +13,8 @@ import { TEST_SECRET } from '../helpers/test-app.js'
 
 const loadedModules = () => Object.keys(createRequire(import.meta.url).cache)
 
-test('the app starts without loading ajv or fast-json-stringify', async () => {
+/** The app as buildApp returns it, before ready(): routes may still be added. */
+async function withUnreadyApp(use: (app: FastifyInstance) => Promise<void>) {
   const { db, close } = await openTestDatabase('pglite')
   const app = await buildApp({
     config: loadConfig({ LOG_LEVEL: 'silent' }),
@@ -21,38 +23,39 @@ test('the app starts without loading ajv or fast-json-stringify', async () => {
     cache: false,
   })
   try {
+    await use(app)
+  } finally {
+    await app.close().catch(() => {})
+    await close()
+  }
+}
+
+test('the app starts and answers without loading ajv or fast-json-stringify', () =>
+  withUnreadyApp(async (app) => {
     await app.ready()
-    const answer = await app.inject({ method: 'GET', url: '/healthz' })
-    assert.equal(answer.statusCode, 200)
+    assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
+    assert.equal((await app.inject({ method: 'GET', url: '/no-such-page' })).statusCode, 404)
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/login',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<a/>',
+    })
+    assert.equal(xml.statusCode, 415)
     // fast-json-stringify's small runtime (lib/serializer.js) serves Fastify's
     // precompiled error serializer; its compiler (index.js) and ajv are the heavy part.
     const compilers = loadedModules().filter((path) =>
       /node_modules\/(ajv\/|@fastify\/ajv-compiler\/|fast-json-stringify\/index\.js$)/.test(path),
     )
     assert.deepEqual(compilers, [])
-  } finally {
-    await app.close()
-    await close()
-  }
-})
+  }))
 
-test('a route that declares a JSON schema stops the start with a clear message', async () => {
-  const { db, close } = await openTestDatabase('pglite')
-  const app = await buildApp({
-    config: loadConfig({ LOG_LEVEL: 'silent' }),
-    db,
-    secret: TEST_SECRET,
-    cache: false,
-  })
-  try {
+test('a route that declares a JSON schema stops the start with a clear message', () =>
+  withUnreadyApp(async (app) => {
     app.get(
       '/with-schema',
       { schema: { querystring: { type: 'object', properties: { q: { type: 'string' } } } } },
       async () => 'unreachable',
     )
     await assert.rejects(async () => void (await app.ready()), /routes declare no JSON schema/)
-  } finally {
-    await app.close().catch(() => {})
-    await close()
-  }
-})
+  }))
