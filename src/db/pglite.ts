@@ -6,10 +6,17 @@ import type { Database, Queryable } from './database.js'
 // (Liftoff), then hot functions again with TurboFan on background threads. For PGlite
 // that second pass is a few 100 ms of CPU right at start-up (and Node's event loop,
 // idle while PGlite works synchronously, waits for it), and about 70 MiB of memory,
-// for queries only 5-9 % faster once warm (decision 0004 has the figures). Read when a
-// module is compiled, so setting it here, before PGlite compiles its own, is enough; it
-// applies to WebAssembly this process compiles afterwards (Logon has no other).
-setFlagsFromString('--liftoff-only')
+// for queries only 5-9 % faster once warm (decision 0004 has the figures and the
+// costs). The flag is read when a module is compiled, so it is set just before PGlite
+// compiles its own; it holds for the rest of the process. V8 has no TurboFan fallback
+// under it: a PGlite build that Liftoff could not compile would fail to open, which
+// every test on the embedded engine would show at once.
+let compilingWithLiftoffOnly = false
+function compileWebAssemblyWithLiftoffOnly() {
+  if (compilingWithLiftoffOnly) return
+  setFlagsFromString('--liftoff-only')
+  compilingWithLiftoffOnly = true
+}
 
 // int8 as a JavaScript number, as in the postgres driver: ids stay far below 2^53.
 const parsers = { [types.INT8]: (value: string) => Number(value) }
@@ -33,6 +40,7 @@ function wrap(target: PGlite | Transaction): Queryable {
  * survives a crash of the process. (PGlite runs with fsync=off: not a power loss.)
  */
 export async function openPGliteDatabase(dataDir?: string): Promise<Database> {
+  compileWebAssemblyWithLiftoffOnly()
   const pg = await PGlite.create({ dataDir, parsers, relaxedDurability: false })
   const base = wrap(pg)
   return {
