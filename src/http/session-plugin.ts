@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { TOUCH_FLUSH_INTERVAL_MS } from '../auth/session-expiry.js'
 import { SessionTouches } from '../auth/session-touches.js'
@@ -28,9 +28,7 @@ export const sessionPlugin = fp<SessionPluginOptions>(async (app: FastifyInstanc
   // Before the database closes (main.ts closes it after the app): pending touches land.
   if (touches) app.addHook('onClose', () => touches.close())
 
-  app.addHook('onRequest', async (request, reply) => {
-    const token = request.cookies[cookieName]
-    if (!token) return
+  async function readSession(request: FastifyRequest, reply: FastifyReply, token: string) {
     const result = await validateSessionToken(opts.db, token, {
       now: opts.now(),
       policy: opts.policy,
@@ -43,5 +41,12 @@ export const sessionPlugin = fp<SessionPluginOptions>(async (app: FastifyInstanc
     }
     request.session = result.session
     request.user = result.user
+  }
+
+  // Callback style so that a visitor without a session cookie costs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    const token = request.cookies[cookieName]
+    if (!token) return done()
+    readSession(request, reply, token).then(() => done(), done)
   })
 })
