@@ -190,8 +190,9 @@ async function startServer(side: Side, env: Record<string, string>): Promise<Ser
   const args = {
     logon: [...LOGON_NODE_ARGS, join(ROOT, 'dist', 'main.js')],
     baseline: [paths.baseline],
-    'fastify-floor': [paths.loginFloors],
-    'token-floor': [paths.loginFloors],
+    // Logon's node flags for the floors too: they stand for Logon's stack without Logon.
+    'fastify-floor': [...LOGON_NODE_ARGS, paths.loginFloors],
+    'token-floor': [...LOGON_NODE_ARGS, paths.loginFloors],
   }[side]
   const floor = { 'fastify-floor': 'fastify', 'token-floor': 'token' }[side as string]
   const child = spawn(process.execPath, args, {
@@ -236,10 +237,11 @@ interface SideSpec {
   /** Schema whose sessions table's UPDATEs are counted from start to stop of the server. */
   countUpdatesIn?: string
   /**
-   * Logon on PGlite: the database runs inside the app process (its CPU is in app µs/req),
-   * so no postgres process is read: those that run meanwhile are not Logon's.
+   * A server that does not use PostgreSQL: Logon on PGlite (the database runs inside
+   * the app process, its CPU is in app µs/req) or a floor of scenario 2. No postgres
+   * process is read: those that run meanwhile are not this server's.
    */
-  embedded?: boolean
+  withoutPostgres?: boolean
 }
 
 async function sessionUpdates(schema: string): Promise<number> {
@@ -300,10 +302,10 @@ async function measure(side: Side, spec: SideSpec): Promise<Measurement> {
   const job = { url, connections: CONNECTIONS, cookies }
   const warm = await load({ ...job, seconds: WARMUP })
   const app0 = statTicks(server.pid)
-  const pg0 = spec.embedded ? 0 : postgresTicks()
+  const pg0 = spec.withoutPostgres ? 0 : postgresTicks()
   const figures = await load({ ...job, seconds: SECONDS })
   const appTicks = statTicks(server.pid) - app0
-  const pgTicks = spec.embedded ? undefined : postgresTicks() - pg0
+  const pgTicks = spec.withoutPostgres ? undefined : postgresTicks() - pg0
   clearInterval(sampler)
   peakRss = Math.max(peakRss, statusKiB(server.pid, 'VmHWM'))
   await stop(server.child)
@@ -469,9 +471,16 @@ async function signedInScenarios() {
     )
     // Where the distance to the bare page comes from: Fastify itself, then a per-visitor
     // anti-forgery token with the official plugins (bench/login-floors.ts).
+    // And the bare page once more: the machine's speed drifts within a run, and the
+    // floors are measured after the first one.
+    const floor = { ...sized, withoutPostgres: true }
     row.references = [
-      { side: 'fastify', measurement: await measure('fastify-floor', sized) },
-      { side: '+token', measurement: await measure('token-floor', sized) },
+      { side: 'fastify', measurement: await measure('fastify-floor', floor) },
+      { side: '+token', measurement: await measure('token-floor', floor) },
+      {
+        side: 'bare ²',
+        measurement: await measure('baseline', { ...sized, env: { ...env, ...sized.env } }),
+      },
     ]
     for (const line of rowLines(row).slice(3)) log(line)
   }
@@ -483,12 +492,6 @@ const SEED_PASSWORD = 'member-password-1234'
 const STORM_CONNECTIONS = 8
 const SIDE_LOAD_RATE = 50 // signed-in pages a second beside the storm
 
-/**
- * Scenario 3: sign-ins as fast as 8 connections can send them, with signed-in
- * pages at a low steady rate beside them (their p99 shows whether hashing blocks
- * the event loop), then the raw argon2id verify rate of this machine with the same
- * parameters and as many verifications at once as Logon lets run (PASSWORD_HASH_THREADS).
- */
 /** The raw argon2id verify rate, with Logon's parameters and PASSWORD_HASH_THREADS at once. */
 async function rawArgon2Rate(): Promise<{ perSecond: number; concurrency: number }> {
   const out = await run([paths.argon2Rate, String(SECONDS)], {
@@ -499,6 +502,13 @@ async function rawArgon2Rate(): Promise<{ perSecond: number; concurrency: number
   return JSON.parse(out) as { perSecond: number; concurrency: number }
 }
 
+/**
+ * Scenario 3: sign-ins as fast as 8 connections can send them, after a warm-up, with
+ * signed-in pages at a low steady rate beside them (their p99 shows whether hashing
+ * blocks the event loop), and the raw argon2id verify rate of this machine with the
+ * same parameters and as many verifications at once as Logon lets run
+ * (PASSWORD_HASH_THREADS), measured before and after the storm.
+ */
 async function signInStorm(schema: Schema, cookies: string[]) {
   log('scenario 3: sign-in storm')
   // Measured before and after the storm, against the mean of both: this machine's
@@ -662,7 +672,7 @@ async function pgliteScenarios() {
   await both(
     '7',
     'PGlite: signed-in GET /, 10k members, 1,000 cookies',
-    { env, path: '/', cookies, expect: 'Signed in as member', embedded: true },
+    { env, path: '/', cookies, expect: 'Signed in as member', withoutPostgres: true },
     { env: baselineEnv, path: '/', cookies: baselineCookies, expect: 'Signed in as member' },
   )
   // As in scenario 2: a bare page of the size of Logon's sign-in page, on PGlite here.
@@ -671,7 +681,7 @@ async function pgliteScenarios() {
   await both(
     '7b',
     `PGlite: anonymous GET /login (${size} B)`,
-    { env, path: '/login', expect: '<form', embedded: true },
+    { env, path: '/login', expect: '<form', withoutPostgres: true },
     {
       env: { ...baselineEnv, BASELINE_LOGIN_BYTES: String(size) },
       path: '/login',
@@ -734,11 +744,12 @@ function summary(): string[] {
     )
   }
   const two = byScenario('2')
-  const [bare, token] = two?.references?.map((reference) => reference.measurement) ?? []
-  if (two?.baseline && bare && token) {
+  const [fastifyRoute, withToken, bareAgain] =
+    two?.references?.map((reference) => reference.measurement) ?? []
+  if (two?.baseline && fastifyRoute && withToken && bareAgain) {
     const x = (m: Measurement) => fmt(m.rps / two.baseline!.rps, 2)
     out.push(
-      `Scenario 2: req/s against the bare node:http page: Logon ${x(two.logon)}× (target ≥ 0.8×); a Fastify route sending the same bytes ${x(bare)}×; that route issuing each new visitor an anti-forgery secret in a signed cookie and a token with @fastify/cookie and @fastify/csrf-protection ${x(token)}×. App µs/req: bare ${fmt(two.baseline.appUsPerRequest)}, Fastify ${fmt(bare.appUsPerRequest)}, +token ${fmt(token.appUsPerRequest)}, Logon ${fmt(two.logon.appUsPerRequest)}.`,
+      `Scenario 2: req/s against the bare node:http page: Logon ${x(two.logon)}× (target ≥ 0.8×); a Fastify route sending the same bytes ${x(fastifyRoute)}×; that route issuing each new visitor an anti-forgery secret in a signed cookie and a token with @fastify/cookie and @fastify/csrf-protection ${x(withToken)}×; the bare page again, last: ${x(bareAgain)}×. App µs/req: bare ${fmt(two.baseline.appUsPerRequest)} then ${fmt(bareAgain.appUsPerRequest)}, Fastify ${fmt(fastifyRoute.appUsPerRequest)}, +token ${fmt(withToken.appUsPerRequest)}, Logon ${fmt(two.logon.appUsPerRequest)}.`,
     )
   }
   const [a4, b4, a5, b5] = ['4a', '4b', '5a', '5b'].map(byScenario)
