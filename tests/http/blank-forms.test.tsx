@@ -48,6 +48,29 @@ test('the empty registration form is the full render, with this app’s password
   assert.match(answer.body, /12/)
 })
 
+test('each app keeps its own page: two apps with different password lengths in one process', async () => {
+  const other = await startTestApp('pglite', { env: { PASSWORD_MIN_LENGTH: '9' } })
+  try {
+    for (const [app, length] of [
+      [t.app, 12],
+      [other.app, 9],
+      [t.app, 12],
+    ] as const) {
+      const answer = await new TestClient(app).get('/register')
+      const token = hiddenInputs(answer.body, '/register')._csrf!
+      const expected = renderDocument(
+        <RegisterPage
+          ctx={ctxFor(token)}
+          form={{ username: '', errors: {}, passwordMinLength: length }}
+        />,
+      )
+      assert.equal(answer.body, expected)
+    }
+  } finally {
+    await other.close()
+  }
+})
+
 test('a kept page’s token signs in, and only for the visitor who loaded it', async () => {
   const visitor = new TestClient(t.app)
   assert.equal((await visitor.register('keptpage', PASSWORD)).statusCode, 303)
