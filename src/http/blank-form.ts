@@ -19,9 +19,9 @@ type Halves = readonly [before: string, after: string]
  * A form page as a signed-out visitor first sees it (the sign-in and registration
  * forms, empty). Such a page differs from one visitor to the next only by its
  * anti-forgery token, so it is rendered once per language and kept as the text on
- * either side of the token: rendering was a third of the cost of an anonymous
- * GET /login (bench scenario 2). `page` must build the page from `ctx` alone.
- * A signed-in visitor gets a full render (the header names them).
+ * either side of the token: rendering took 20–40 of the 90–107 µs of CPU an
+ * anonymous GET /login cost (bench scenario 2). `page` must build the page from
+ * `ctx` alone. A signed-in visitor gets a full render (the header names them).
  */
 export class BlankForm {
   readonly #page: (ctx: PageContext) => JSX.Element
