@@ -30,23 +30,35 @@ export class SessionTouches {
     if (!known || known < at) this.#pending.set(sessionId, at)
   }
 
-  /** Writes every pending touch; flushes never overlap. */
+  /**
+   * Writes every pending touch; flushes never overlap. A failed flush (the database
+   * did not answer) rejects, and the next one starts afresh: chained on the failure
+   * itself, every later flush would reject with it unrun, and no touch of this
+   * instance would be written again.
+   */
   flush(): Promise<void> {
-    this.#flushing = this.#flushing.then(() => this.#writePending())
-    return this.#flushing
+    const flushing = this.#flushing.then(() => this.#writePending())
+    this.#flushing = flushing.catch(() => {})
+    return flushing
   }
 
   async #writePending(): Promise<void> {
     while (this.#pending.size > 0) {
       const batch = [...this.#pending].slice(0, MAX_BATCH)
       for (const [id] of batch) this.#pending.delete(id)
-      // Never moves last_seen_at backwards (another instance may have written later).
-      await this.db.query(
-        `UPDATE sessions AS s SET last_seen_at = t.at
-           FROM unnest($1::text[], $2::timestamptz[]) AS t(id, at)
-          WHERE s.id = t.id AND s.last_seen_at < t.at`,
-        [batch.map(([id]) => id), batch.map(([, at]) => at.toISOString())],
-      )
+      try {
+        // Never moves last_seen_at backwards (another instance may have written later).
+        await this.db.query(
+          `UPDATE sessions AS s SET last_seen_at = t.at
+             FROM unnest($1::text[], $2::timestamptz[]) AS t(id, at)
+            WHERE s.id = t.id AND s.last_seen_at < t.at`,
+          [batch.map(([id]) => id), batch.map(([, at]) => at.toISOString())],
+        )
+      } catch (error) {
+        // Back in line for the next flush, unless a later touch came meanwhile.
+        for (const [id, at] of batch) this.touch(id, at)
+        throw error
+      }
     }
   }
 

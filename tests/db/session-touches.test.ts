@@ -4,6 +4,7 @@ import { SessionTouches } from '../../src/auth/session-touches.js'
 import { createSession, validateSessionToken } from '../../src/auth/sessions.js'
 import { insertUser } from '../../src/auth/users.js'
 import type { SessionPolicy } from '../../src/config.js'
+import { DatabaseUnavailableError, type Queryable } from '../../src/db/database.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { recording } from '../helpers/recording-queryable.js'
 
@@ -89,6 +90,30 @@ for (const engine of engines) {
       touches.touch(session.id, at(150)) // an older touch of the same session is ignored
       await touches.close()
       assert.deepEqual(await lastSeen(session.id), at(200))
+    })
+
+    test('a flush the database failed neither stops later flushes nor loses its touches', async () => {
+      const { db } = database
+      const { session } = await createSession(db, { userId, remember: false }, { now: NOW, policy })
+      // The real database, but its next statement fails as an outage would.
+      let failNext = false
+      const unreliable: Queryable = {
+        query(sql, params) {
+          if (!failNext) return db.query(sql, params)
+          failNext = false
+          return Promise.reject(
+            new DatabaseUnavailableError({ cause: new Error('connection lost') }),
+          )
+        },
+        exec: (sql) => db.exec(sql),
+      }
+      const touches = new SessionTouches(unreliable, { flushIntervalMs: 60_000, onError: () => {} })
+      touches.touch(session.id, at(30))
+      failNext = true
+      await assert.rejects(touches.flush(), DatabaseUnavailableError)
+      assert.deepEqual(await lastSeen(session.id), NOW, 'nothing written yet')
+      await touches.close() // the next flush runs, and writes the touch that failed
+      assert.deepEqual(await lastSeen(session.id), at(30))
     })
 
     test('the timer flushes by itself', async () => {
