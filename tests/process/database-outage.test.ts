@@ -89,11 +89,18 @@ describe(
     })
 
     after(async () => {
-      await proxy?.restore()
-      await app?.close()
-      await db?.close()
-      await proxy?.close()
-      await schema?.drop()
+      // Every step runs even if one fails: a handle left open would keep the test
+      // process alive, and the whole run would hang instead of failing.
+      const failures: unknown[] = []
+      const steps = [
+        () => proxy?.restore(),
+        () => app?.close(),
+        () => db?.close(),
+        () => proxy?.close(),
+        () => schema?.drop(),
+      ]
+      for (const step of steps) await Promise.resolve(step()).catch((error) => failures.push(error))
+      if (failures.length > 0) throw failures[0]
     })
 
     test('the signed-in page works through the proxy before any outage', async () => {
