@@ -25,6 +25,7 @@ import { loginRoutes } from './http/routes/login.js'
 import { registerRoutes } from './http/routes/register.js'
 import { securityHeaders } from './http/security-headers.js'
 import { sessionPlugin } from './http/session-plugin.js'
+import { fastifyTrustProxy } from './http/trust-proxy.js'
 import type { SessionSettings } from './http/sign-in.js'
 import { startPurge } from './jobs/purge.js'
 
@@ -102,7 +103,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: loggerOptions(config.logLevel) }),
     schemaController: zodOnlySchemaController,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: config.trustProxy,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // A client that trickles its request in is cut off well within the 10 s that a
     // graceful stop may take (CONTRACT.md).
     requestTimeout: 8_000,

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 
@@ -14,6 +15,38 @@ function wholeNumber({ min, max, message }: { min: number; max: number; message:
     .transform(Number)
     .pipe(z.number().min(min, message).max(max, message))
 }
+
+/**
+ * TRUST_PROXY (CONTRACT.md): `false`; `true` = one proxy; a number = that many
+ * proxies in a row; or a comma list of the proxies' addresses and CIDR ranges.
+ * Fastify (through @fastify/proxy-addr) then walks X-Forwarded-For from the right,
+ * past the trusted hops only, so the client address is the entry the nearest
+ * untrusted hop appended: never one the client wrote (security review, issue 9).
+ * `true` is not Fastify's `true`, which trusts every hop and takes the left-most
+ * entry, the one the client wrote.
+ */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+function isProxyAddressOrRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)
+}
+const trustProxy = z.string().transform((value, ctx): false | number | string[] => {
+  if (value === 'false') return false
+  if (value === 'true') return 1
+  if (/^\d{1,2}$/.test(value) && Number(value) >= 1) return Number(value)
+  const entries = value.split(',').map((entry) => entry.trim())
+  if (entries.every(isProxyAddressOrRange)) return entries
+  ctx.addIssue({
+    code: 'custom',
+    message:
+      'must be false, true (one proxy), a number of proxies from 1 to 99, or a comma list of proxy addresses/CIDR ranges',
+  })
+  return z.NEVER
+})
 
 const seconds = wholeNumber({
   min: 1,
@@ -45,7 +78,7 @@ const envSchema = z.object({
   SESSION_ABSOLUTE_TIMEOUT: seconds.default(43200),
   SESSION_REMEMBER_TIMEOUT: seconds.default(2592000),
   COOKIE_SECURE: booleanFlag.optional(),
-  TRUST_PROXY: booleanFlag.default(false),
+  TRUST_PROXY: trustProxy.default(false),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   PASSWORD_MIN_LENGTH: wholeNumber({
     min: 8,
@@ -153,7 +186,8 @@ export interface Config {
   readonly dataDir: string
   readonly session: SessionPolicy
   readonly cookieSecure: boolean
-  readonly trustProxy: boolean
+  /** Fastify's `trustProxy`: false, a number of proxy hops, or the proxies' addresses. */
+  readonly trustProxy: false | number | readonly string[]
   readonly secretKey: string | undefined
   readonly passwordMinLength: number
   readonly passwordHash: PasswordHashParams
@@ -191,7 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
       rememberTimeoutSeconds: e.SESSION_REMEMBER_TIMEOUT,
     }),
     cookieSecure: e.COOKIE_SECURE ?? production,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze(e.TRUST_PROXY) : e.TRUST_PROXY,
     secretKey: e.SECRET_KEY,
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     passwordHash: Object.freeze({

@@ -37,7 +37,7 @@ export function requestOrigin(request: FastifyRequest): {
   ip: string | undefined
   userAgent: string | undefined
 } {
-  // With TRUST_PROXY the address comes from X-Forwarded-For, which a client can write.
+  // With TRUST_PROXY a proxy may append an entry that is no address at all.
   return { ip: isIP(request.ip) ? request.ip : undefined, userAgent: request.headers['user-agent'] }
 }
 

@@ -45,6 +45,8 @@ export class TestClient {
   constructor(
     private readonly app: FastifyInstance,
     private readonly headers: Record<string, string> = {},
+    /** The address the request seems to come from on the socket (inject's default: 127.0.0.1). */
+    private readonly socket: { remoteAddress?: string } = {},
   ) {}
 
   private cookieHeader(): string | undefined {
@@ -67,6 +69,7 @@ export class TestClient {
     const response = await this.app.inject({
       method: 'GET',
       url,
+      ...this.socket,
       headers: { ...this.headers, ...(cookie ? { cookie } : {}), ...headers },
     })
     this.remember(response)
@@ -86,6 +89,7 @@ export class TestClient {
     const response = await this.app.inject({
       method: 'POST',
       url,
+      ...this.socket,
       payload: body.toString(),
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
