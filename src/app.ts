@@ -10,11 +10,14 @@ import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AccountPolicy } from './auth/accounts.js'
+import { deviceTokenKeys } from './auth/device-tokens.js'
+import type { PasswordAttemptContext } from './auth/password-attempts.js'
 import { setPasswordHashThreads } from './auth/passwords.js'
 import { longestLimitWindowSeconds } from './auth/expired-attempt-limits.js'
 import { startCaches } from './cache/caches.js'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
+import type { DeviceCookieSettings } from './http/device-cookie.js'
 import { edgeErrorHandlers, registerErrorHandlers } from './http/errors.js'
 import { forgeryProtection } from './http/forgery.js'
 import './http/request-context.js'
@@ -141,6 +144,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     now,
     caches,
   }
+  const passwordAttempts: PasswordAttemptContext = { db, limits: config.limits, now }
+  const devices: DeviceCookieSettings = {
+    keys: deviceTokenKeys(deps.secret),
+    cookieSecure: config.cookieSecure,
+  }
   const accounts: AccountPolicy = {
     passwordMinLength: config.passwordMinLength,
     passwordHash: config.passwordHash,
@@ -154,9 +162,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     })
     await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
     await pages.register(homeRoutes, { db, caches })
-    await pages.register(registerRoutes, { sessions, accounts, limits: config.limits })
-    await pages.register(loginRoutes, { sessions, accounts, limits: config.limits })
-    await pages.register(accountRoutes, { sessions, accounts })
+    await pages.register(registerRoutes, { sessions, accounts, limits: config.limits, devices })
+    await pages.register(loginRoutes, { sessions, accounts, passwordAttempts, devices })
+    await pages.register(accountRoutes, { sessions, accounts, passwordAttempts, devices })
   })
 
   const stopPurge = startPurge({

@@ -77,6 +77,11 @@ const envSchema = z.object({
   SESSION_IDLE_TIMEOUT: seconds.default(1800),
   SESSION_ABSOLUTE_TIMEOUT: seconds.default(43200),
   SESSION_REMEMBER_TIMEOUT: seconds.default(2592000),
+  SESSIONS_PER_ACCOUNT: wholeNumber({
+    min: 1,
+    max: 10_000,
+    message: 'must be a whole number from 1 to 10000',
+  }).default(100),
   COOKIE_SECURE: booleanFlag.optional(),
   TRUST_PROXY: trustProxy.default(false),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -137,6 +142,11 @@ const envSchema = z.object({
   SIGN_IN_ADDRESS_WINDOW: seconds.default(900),
   SIGN_IN_FIRST_WAIT: waitSeconds.default(60),
   SIGN_IN_MAX_WAIT: waitSeconds.default(900),
+  SIGN_INS_PER_ADDRESS_PER_MINUTE: wholeNumber({
+    min: 10,
+    max: 1_000_000,
+    message: 'must be a whole number from 10 to 1000000',
+  }).default(60),
   REGISTRATIONS_PER_MINUTE: wholeNumber({
     min: 200,
     max: 1_000_000,
@@ -154,6 +164,8 @@ export interface SessionPolicy {
   readonly idleTimeoutSeconds: number
   readonly absoluteTimeoutSeconds: number
   readonly rememberTimeoutSeconds: number
+  /** Live sessions one account may hold; a sign-in beyond it ends the least recently used. */
+  readonly maxSessionsPerAccount: number
 }
 
 /** A counter of failed sign-ins: after `maxFailures` within `windowSeconds`, wait. */
@@ -170,6 +182,8 @@ export interface SignInLimits {
   readonly firstWaitSeconds: number
   /** …up to this. */
   readonly maxWaitSeconds: number
+  /** Sign-ins let through from one address in a minute, successful or not. */
+  readonly signInsPerAddressPerMinute: number
 }
 
 export interface LimitsPolicy {
@@ -223,6 +237,7 @@ export function loadConfig(env: Env = process.env): Config {
       idleTimeoutSeconds: e.SESSION_IDLE_TIMEOUT,
       absoluteTimeoutSeconds: e.SESSION_ABSOLUTE_TIMEOUT,
       rememberTimeoutSeconds: e.SESSION_REMEMBER_TIMEOUT,
+      maxSessionsPerAccount: e.SESSIONS_PER_ACCOUNT,
     }),
     cookieSecure: e.COOKIE_SECURE ?? production,
     trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze(e.TRUST_PROXY) : e.TRUST_PROXY,
@@ -252,6 +267,7 @@ export function loadConfig(env: Env = process.env): Config {
         }),
         firstWaitSeconds: e.SIGN_IN_FIRST_WAIT,
         maxWaitSeconds: e.SIGN_IN_MAX_WAIT,
+        signInsPerAddressPerMinute: e.SIGN_INS_PER_ADDRESS_PER_MINUTE,
       }),
       registrationsPerMinute: e.REGISTRATIONS_PER_MINUTE,
     }),

@@ -1,6 +1,7 @@
 import type { PasswordHashParams } from '../config.js'
 import type { Database, Queryable } from '../db/database.js'
 import { recordAuthEvent, type AuthEventOrigin } from './events.js'
+import type { HashLease } from './hash-queue.js'
 import {
   checkPasswordPolicy,
   dummyPasswordHash,
@@ -17,7 +18,8 @@ import {
   findUserById,
   findUserByUsernameKey,
   insertUser,
-  updatePasswordHash,
+  replacePasswordHash,
+  upgradePasswordHash,
   type User,
 } from './users.js'
 
@@ -46,7 +48,7 @@ export type RegistrationResult =
 export async function registerAccount(
   db: Queryable,
   input: { username: string; password: string },
-  { policy, now }: { policy: AccountPolicy; now: Date },
+  { policy, now, lease }: { policy: AccountPolicy; now: Date; lease?: HashLease },
 ): Promise<RegistrationResult> {
   const name = checkUsername(input.username)
   const password = checkPasswordPolicy(input.password, policy.passwordMinLength)
@@ -59,7 +61,7 @@ export async function registerAccount(
       },
     }
   }
-  const passwordHash = await hashPassword(input.password, policy.passwordHash)
+  const passwordHash = await hashPassword(input.password, policy.passwordHash, lease)
   const inserted = await insertUser(db, {
     username: name.username,
     usernameKey: name.key,
@@ -88,25 +90,29 @@ export type CredentialCheck =
 export async function verifyCredentials(
   db: Queryable,
   input: { username: string; password: string },
-  { policy }: { policy: AccountPolicy },
+  { policy, lease }: { policy: AccountPolicy; lease?: HashLease },
 ): Promise<CredentialCheck> {
   const name = checkUsername(input.username)
   const user = name.ok ? await findUserByUsernameKey(db, name.key) : null
   // No stored password is longer than the policy allows, so such input cannot match.
   const passwordPossible = passwordLength(input.password) <= PASSWORD_MAX_LENGTH
   if (!user || !passwordPossible) {
-    await verifyPasswordHash(await dummyPasswordHash(policy.passwordHash), input.password)
+    await verifyPasswordHash(await dummyPasswordHash(policy.passwordHash), input.password, lease)
     return user
       ? { ok: false, reason: 'wrong_password', userId: user.id }
       : { ok: false, reason: 'unknown_name' }
   }
-  if (!(await verifyPasswordHash(user.passwordHash, input.password))) {
+  if (!(await verifyPasswordHash(user.passwordHash, input.password, lease))) {
     return { ok: false, reason: 'wrong_password', userId: user.id }
   }
   if (passwordHashNeedsUpgrade(user.passwordHash, policy.passwordHash)) {
-    const upgraded = await hashPassword(input.password, policy.passwordHash)
-    await updatePasswordHash(db, user.id, upgraded)
-    return { ok: true, user: { ...user, passwordHash: upgraded } }
+    const upgraded = await hashPassword(input.password, policy.passwordHash, lease)
+    // Only over the hash just verified: a change that landed meanwhile stays.
+    await upgradePasswordHash(db, {
+      userId: user.id,
+      verifiedHash: user.passwordHash,
+      passwordHash: upgraded,
+    })
   }
   return { ok: true, user }
 }
@@ -133,40 +139,58 @@ export type PasswordChangeResult =
 /**
  * Replaces a user's password after checking the current one, and ends every other
  * session of the account (CONTRACT.md): the new hash, the ended sessions and the
- * event commit together. Hashing happens before the transaction: it takes tens of
- * milliseconds, and PGlite's transactions are exclusive.
+ * event commit together. The check and the write are tied by the password version
+ * (compare and set in replacePasswordHash) rather than by a row lock held over the
+ * hashing: hashing takes tens of milliseconds, and PGlite's transactions are
+ * exclusive. A change that lost a race to another is `password_wrong`: what it
+ * verified is not the current password any more.
  */
 export async function changePassword(
   db: Database,
   { userId, currentSessionId }: { userId: number; currentSessionId: string },
   input: { currentPassword: string; newPassword: string },
-  { policy, now, origin }: { policy: AccountPolicy; now: Date; origin: AuthEventOrigin },
+  {
+    policy,
+    now,
+    origin,
+    lease,
+  }: { policy: AccountPolicy; now: Date; origin: AuthEventOrigin; lease?: HashLease },
 ): Promise<PasswordChangeResult> {
+  const wrong = { ok: false, field: 'current_password', code: 'password_wrong' } as const
   const user = await findUserById(db, userId)
-  if (!user || !(await verifyPasswordHash(user.passwordHash, input.currentPassword))) {
-    return { ok: false, field: 'current_password', code: 'password_wrong' }
+  if (!user || !(await verifyPasswordHash(user.passwordHash, input.currentPassword, lease))) {
+    return wrong
   }
   const check = checkPasswordPolicy(input.newPassword, policy.passwordMinLength)
   if (!check.ok) return { ok: false, field: 'new_password', code: check.code }
-  const passwordHash = await hashPassword(input.newPassword, policy.passwordHash)
-  await db.transaction(async (tx) => {
-    await updatePasswordHash(tx, userId, passwordHash)
+  const passwordHash = await hashPassword(input.newPassword, policy.passwordHash, lease)
+  const changed = await db.transaction(async (tx) => {
+    const version = await replacePasswordHash(tx, {
+      userId,
+      verifiedVersion: user.passwordVersion,
+      passwordHash,
+    })
+    if (version === null) return false
     await invalidateUserSessions(tx, userId, { exceptSessionId: currentSessionId })
     await recordAuthEvent(tx, { userId, kind: 'password_changed', at: now, ...origin })
+    return true
   })
-  return { ok: true }
+  return changed ? { ok: true } : wrong
 }
 
-/** Deletes an account (its sessions and events go with it) when the password is right. */
+/**
+ * Deletes an account (its sessions and events go with it) when the password is
+ * right and still current when the delete runs.
+ */
 export async function deleteAccount(
   db: Queryable,
-  userId: number,
-  password: string,
+  { userId, password }: { userId: number; password: string },
+  { lease }: { lease?: HashLease } = {},
 ): Promise<{ ok: true } | { ok: false; code: 'password_wrong' }> {
   const user = await findUserById(db, userId)
-  if (!user || !(await verifyPasswordHash(user.passwordHash, password))) {
+  const verified = user !== null && (await verifyPasswordHash(user.passwordHash, password, lease))
+  if (!verified || !(await deleteUser(db, { userId, passwordVersion: user.passwordVersion }))) {
     return { ok: false, code: 'password_wrong' }
   }
-  await deleteUser(db, userId)
   return { ok: true }
 }

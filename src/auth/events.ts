@@ -10,6 +10,9 @@ export const AUTH_EVENT_KINDS = [
   'signed_out',
   'session_revoked',
   'password_changed',
+  'sessions_over_limit_ended',
+  'password_check_failed',
+  'account_locked',
 ] as const
 
 export type AuthEventKind = (typeof AUTH_EVENT_KINDS)[number]

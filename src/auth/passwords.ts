@@ -1,25 +1,24 @@
 import { Algorithm, hash, verify } from '@node-rs/argon2'
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
-import pLimit, { type LimitFunction } from 'p-limit'
 import type { PasswordHashParams } from '../config.js'
 import { isCommonPassword } from './common-passwords.js'
+import {
+  FairHashQueue,
+  type HashAdmission,
+  type HashClaimant,
+  type HashLease,
+} from './hash-queue.js'
 
 // Passwords behind two functions, parameters in one place (STYLE.md #9).
-// @node-rs/argon2 hashes on libuv's thread pool, so the event loop keeps serving.
-// But with a hash running on every core, the event loop and the database would
-// get no core of their own during a storm of sign-ins, and every signed-in page
-// would wait; and file reads and DNS lookups, which share the pool, would queue
-// behind hashes. So at most `threads` hashes run at once (PASSWORD_HASH_THREADS,
-// one fewer than the cores by default) and the others wait their turn here.
-let hashing: LimitFunction = pLimit(Math.max(1, availableParallelism() - 1))
+// @node-rs/argon2 hashes on libuv's thread pool, so the event loop keeps serving;
+// every hash goes through one fair, bounded line (hash-queue.ts): at most
+// PASSWORD_HASH_THREADS at once, one fewer than the cores by default, so a storm of
+// sign-ins leaves the event loop and the database a core, and file reads and DNS
+// lookups, which share the pool, do not queue behind hashes.
+let hashLine = new FairHashQueue(Math.max(1, availableParallelism() - 1))
 
-// A flood must not build an endless line (each waiting request holds memory, and
-// every real sign-in would wait behind it): past this many waiting per thread,
-// about a second of work, a hash is refused at once and the request answered 503.
-const WAITING_PER_THREAD = 32
-
-/** Too many hashes are waiting: the answer is a 503 with Retry-After. */
+/** The line of hashes is full: the answer is a 503 with Retry-After. */
 export class PasswordHashingBusyError extends Error {
   readonly code = 'HASHING_BUSY'
   constructor() {
@@ -27,21 +26,35 @@ export class PasswordHashingBusyError extends Error {
   }
 }
 
-function whenHashingFree<T>(work: () => Promise<T>): Promise<T> {
-  if (hashing.pendingCount >= hashing.concurrency * WAITING_PER_THREAD) {
-    return Promise.reject(new PasswordHashingBusyError())
-  }
-  return hashing(work)
-}
-
 /** Sets how many hashes may run at once (buildApp, from the configuration). */
 export function setPasswordHashThreads(threads: number): void {
-  if (hashing.concurrency !== threads) hashing = pLimit(threads)
+  if (hashLine.threads !== threads) hashLine = new FairHashQueue(threads)
 }
 
 /** Hashes running and waiting now. */
 export function passwordHashingLoad(): { running: number; waiting: number } {
-  return { running: hashing.activeCount, waiting: hashing.pendingCount }
+  const { running, waiting } = hashLine.load()
+  return { running, waiting }
+}
+
+/**
+ * A place in the line of hashes for one attempt of one client: taken before the
+ * attempt is counted, released when it is done (see hash-queue.ts).
+ */
+export function admitPasswordHashing(claimant: HashClaimant | undefined): HashAdmission {
+  return hashLine.admit(claimant)
+}
+
+/** Runs work under `lease`, or, without one, under a lease of its own (operator commands). */
+async function inLine<T>(lease: HashLease | undefined, work: () => Promise<T>): Promise<T> {
+  if (lease) return lease.run(work)
+  const admission = hashLine.admit()
+  if (!admission.ok) throw new PasswordHashingBusyError()
+  try {
+    return await admission.lease.run(work)
+  } finally {
+    admission.lease.release()
+  }
 }
 
 export const PASSWORD_MAX_LENGTH = 1024
@@ -69,19 +82,27 @@ export function checkPasswordPolicy(password: string, minLength: number): Passwo
   return { ok: true }
 }
 
-export function hashPassword(password: string, params: PasswordHashParams): Promise<string> {
+export function hashPassword(
+  password: string,
+  params: PasswordHashParams,
+  lease?: HashLease,
+): Promise<string> {
   const normalized = normalizePassword(password)
-  return whenHashingFree(() => hash(normalized, { algorithm: Algorithm.Argon2id, ...params }))
+  return inLine(lease, () => hash(normalized, { algorithm: Algorithm.Argon2id, ...params }))
 }
 
 /**
  * False for a wrong password and for a hash that cannot be read; throws only
  * PasswordHashingBusyError.
  */
-export async function verifyPasswordHash(passwordHash: string, password: string): Promise<boolean> {
+export async function verifyPasswordHash(
+  passwordHash: string,
+  password: string,
+  lease?: HashLease,
+): Promise<boolean> {
   try {
     const normalized = normalizePassword(password)
-    return await whenHashingFree(() => verify(passwordHash, normalized))
+    return await inLine(lease, () => verify(passwordHash, normalized))
   } catch (error) {
     if (error instanceof PasswordHashingBusyError) throw error
     return false

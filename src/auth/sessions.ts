@@ -1,5 +1,5 @@
 import type { SessionPolicy } from '../config.js'
-import type { Queryable } from '../db/database.js'
+import type { Database, Queryable } from '../db/database.js'
 import {
   absoluteExpiry,
   isSessionExpired,
@@ -76,16 +76,43 @@ const USER_AGENT_MAX_LENGTH = 512
 
 export interface NewSession {
   userId: number
+  /** The password version the sign-in verified (users.password_version). */
+  passwordVersion: number
   remember: boolean
   userAgent?: string | undefined
   ip?: string | undefined
+  /** A session this sign-in replaces (the one whose cookie came with it): ended in the same transaction. */
+  replacesSessionId?: string | undefined
 }
 
+export type SessionCreation =
+  | {
+      ok: true
+      token: string
+      session: Session
+      /** Sessions of the account ended because it held more than maxSessionsPerAccount. */
+      evictedSessionIds: string[]
+    }
+  /** The password changed after the sign-in verified it: no session. */
+  | { ok: false; code: 'password_changed' }
+
+/**
+ * Creates a session, in one transaction that:
+ * - locks the account's row and goes on only while its password is the version the
+ *   sign-in verified (issue 9, finding 4): a password change either committed before,
+ *   and this finds another version, or waits for this commit and then ends this
+ *   session with the others;
+ * - ends the session this one replaces (fixation; CONTRACT.md "Session cookie");
+ * - ends the least recently used sessions beyond maxSessionsPerAccount, so a flood of
+ *   sign-ins cannot grow the table without bound (SESSIONS_PER_ACCOUNT).
+ * Separate statements, not one: under READ COMMITTED each later statement sees what
+ * a sign-in that held the lock before committed, so the cap holds exactly.
+ */
 export async function createSession(
-  db: Queryable,
+  db: Database,
   input: NewSession,
   { now, policy }: { now: Date; policy: SessionPolicy },
-): Promise<{ token: string; session: Session }> {
+): Promise<SessionCreation> {
   const { id, secret, token } = generateSessionToken()
   const session: Session = {
     id,
@@ -97,21 +124,39 @@ export async function createSession(
     userAgent: input.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
     ip: input.ip ?? null,
   }
-  await db.query(
-    `INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
-     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)`,
-    [
-      id,
-      hashSessionSecret(secret),
-      session.userId,
-      now,
-      session.expiresAt,
-      session.remember,
-      session.userAgent,
-      session.ip,
-    ],
-  )
-  return { token, session }
+  return db.transaction(async (tx) => {
+    const current = await tx.query(
+      'SELECT 1 FROM users WHERE id = $1 AND password_version = $2 FOR UPDATE',
+      [input.userId, input.passwordVersion],
+    )
+    if (current.length === 0) return { ok: false, code: 'password_changed' } as const
+    if (input.replacesSessionId !== undefined) {
+      await tx.query('DELETE FROM sessions WHERE id = $1', [input.replacesSessionId])
+    }
+    await tx.query(
+      `INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
+       VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)`,
+      [
+        id,
+        hashSessionSecret(secret),
+        session.userId,
+        now,
+        session.expiresAt,
+        session.remember,
+        session.userAgent,
+        session.ip,
+      ],
+    )
+    const evicted = await tx.query<{ id: string }>(
+      `DELETE FROM sessions WHERE id IN (
+         SELECT id FROM sessions WHERE user_id = $1
+          ORDER BY last_seen_at DESC, created_at DESC, id
+         OFFSET $2)
+       RETURNING id`,
+      [input.userId, policy.maxSessionsPerAccount],
+    )
+    return { ok: true, token, session, evictedSessionIds: evicted.map((row) => row.id) } as const
+  })
 }
 
 /**

@@ -15,45 +15,77 @@ import { usernameKey } from './usernames.js'
 
 export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number }
 
+/** A sign-in let through, with what its count started. */
+export type SignInClaim =
+  | {
+      allowed: true
+      /** The account counter's wait that this attempt started (it reached the limit), if any. */
+      accountWaitUntil: Date | null
+    }
+  | { allowed: false; retryAfterSeconds: number }
+
 /** Whose attempt this is, as the counters know it. */
 export interface SignInSubject {
   /** sha256 of the folded name: the same for a name that exists and one that does not. */
   nameKey: string
   addressKey: string
+  /**
+   * The device token this browser holds for the name (device-tokens.ts), if valid:
+   * the attempt counts on that device's own counter instead of the account's, so
+   * strangers who hold the account counter over its limit do not lock the owner out
+   * (OWASP "Slow brute force" / device cookies).
+   */
+  deviceKey?: string | undefined
 }
 
-export function signInSubject(typedName: string, ip: string): SignInSubject {
+export function signInSubject(typedName: string, ip: string, deviceKey?: string): SignInSubject {
   const nameKey = createHash('sha256').update(usernameKey(typedName.trim())).digest('base64url')
-  return { nameKey, addressKey: clientAddressKey(ip) }
+  return { nameKey, addressKey: clientAddressKey(ip), deviceKey }
 }
 
 /**
- * The keys of the three counters of an attempt, always in this order (the order of
- * the statements below): every statement takes their row locks in the same order,
- * so that two statements never wait for each other.
+ * The counters, in the one order every statement locks their rows in, so that two
+ * statements never wait for each other. An attempt counts on name_address, then
+ * account (or device, with a device token), then address and address_sign_ins.
  */
-function counterKeys(
-  subject: SignInSubject,
-): [nameAddress: string, account: string, address: string] {
-  return [`${subject.addressKey} ${subject.nameKey}`, subject.nameKey, subject.addressKey]
+const SCOPE_ORDER = ['name_address', 'account', 'device', 'address', 'address_sign_ins'] as const
+type SignInScope = (typeof SCOPE_ORDER)[number]
+
+interface Counter {
+  scope: SignInScope
+  key: string
+  windowSeconds: number
+  waits: number[]
+  maxFailures: number
 }
 
-/** Per counter, in counterKeys order: its key, its window and its waits. */
-function counterParams(subject: SignInSubject, limits: SignInLimits): unknown[] {
-  const [nameAddress, account, address] = counterKeys(subject)
-  const params = (key: string, limit: FailureLimit) => [
+/** The counters an attempt counts on, in SCOPE_ORDER. */
+function countersOf(subject: SignInSubject, limits: SignInLimits): Counter[] {
+  const counter = (scope: SignInScope, key: string, limit: FailureLimit, waits?: number[]) => ({
+    scope,
     key,
-    limit.windowSeconds,
-    waitsByFailureCount({ ...limits, maxFailures: limit.maxFailures }),
-  ]
+    windowSeconds: limit.windowSeconds,
+    maxFailures: limit.maxFailures,
+    waits: waits ?? waitsByFailureCount({ ...limits, maxFailures: limit.maxFailures }),
+  })
+  // Every sign-in let through counts here, success or not: a flood of right
+  // passwords costs its sender waits, not the sessions table (issue 9, finding 2).
+  const rate: FailureLimit = { maxFailures: limits.signInsPerAddressPerMinute, windowSeconds: 60 }
+  const rateWaits = waitsByFailureCount({
+    maxFailures: rate.maxFailures,
+    firstWaitSeconds: 60,
+    maxWaitSeconds: 60,
+  })
   return [
-    ...params(nameAddress, limits.perNameAndAddress),
-    ...params(account, limits.perAccount),
-    ...params(address, limits.perAddress),
+    counter('name_address', `${subject.addressKey} ${subject.nameKey}`, limits.perNameAndAddress),
+    subject.deviceKey === undefined
+      ? counter('account', subject.nameKey, limits.perAccount)
+      : // A device counts failures as one name from one place does.
+        counter('device', subject.deviceKey, limits.perNameAndAddress),
+    counter('address', subject.addressKey, limits.perAddress),
+    counter('address_sign_ins', subject.addressKey, rate, rateWaits),
   ]
 }
-
-type SignInScope = 'name_address' | 'account' | 'address'
 
 const NOW = '$1::timestamptz'
 
@@ -64,13 +96,13 @@ const NOW = '$1::timestamptz'
  * gates the insert: the previous counter's CTE, so that a counter is only counted
  * when the one before it was, and in that order.
  */
-function countCte(scope: SignInScope, firstParam: number, source: string): string {
+function countCte(name: string, scope: SignInScope, firstParam: number, source: string): string {
   const key = `$${firstParam}::text`
   const windowStart = `${NOW} - $${firstParam + 1}::int * interval '1 second'`
   const waits = `($${firstParam + 2}::int[])`
   const expired = `l.window_started_at <= ${windowStart}`
   const next = `CASE WHEN ${expired} THEN 1 ELSE l.attempts + 1 END`
-  return `${scope} AS (
+  return `${name} AS (
     INSERT INTO attempt_limits AS l (scope, key, attempts, window_started_at, blocked_until)
     SELECT '${scope}', ${key}, 1, ${NOW}, ${NOW} + ${waits}[1] * interval '1 second' ${source}
     ON CONFLICT (scope, key) DO UPDATE SET
@@ -78,81 +110,170 @@ function countCte(scope: SignInScope, firstParam: number, source: string): strin
       window_started_at = CASE WHEN ${expired} THEN ${NOW} ELSE l.window_started_at END,
       blocked_until = ${NOW} + ${waits}[LEAST(${next}, cardinality(${waits}))] * interval '1 second'
     WHERE l.blocked_until <= ${NOW}
-    RETURNING 1
+    RETURNING blocked_until
   )`
 }
 
-// One round trip. `blocked` reads the three counters first: if one is waiting,
-// nothing is counted. Each counter's own WHERE repeats the check on the row's
-// latest version, for an attempt that races another one to the limit.
-const CLAIM_SQL = `WITH blocked AS (
+/**
+ * One round trip. `blocked` reads the counters first: if one is waiting, nothing is
+ * counted. Each counter's own WHERE repeats the check on the row's latest version,
+ * for an attempt that races another one to the limit.
+ */
+function claimSql(scopes: SignInScope[]): string {
+  const keyParam = (i: number) => 2 + i * 3
+  const ctes = scopes.map((scope, i) =>
+    countCte(
+      `c${i}`,
+      scope,
+      keyParam(i),
+      i === 0 ? 'WHERE NOT EXISTS (SELECT 1 FROM blocked)' : `FROM c${i - 1}`,
+    ),
+  )
+  const account = scopes.indexOf('account')
+  return `WITH blocked AS (
     SELECT blocked_until FROM attempt_limits
-     WHERE (scope, key) IN (('name_address', $2), ('account', $5), ('address', $8))
+     WHERE (scope, key) IN (${scopes.map((scope, i) => `('${scope}', $${keyParam(i)})`).join(', ')})
        AND blocked_until > ${NOW}
   ),
-  ${countCte('name_address', 2, 'WHERE NOT EXISTS (SELECT 1 FROM blocked)')},
-  ${countCte('account', 5, 'FROM name_address')},
-  ${countCte('address', 8, 'FROM account')}
+  ${ctes.join(',\n  ')}
   SELECT (SELECT max(blocked_until) FROM blocked) AS blocked_until,
-         EXISTS (SELECT 1 FROM address) AS counted`
+         EXISTS (SELECT 1 FROM c${scopes.length - 1}) AS counted,
+         ${account < 0 ? 'NULL::timestamptz' : `(SELECT blocked_until FROM c${account} WHERE blocked_until > ${NOW})`} AS account_wait_until`
+}
+
+const CLAIM_SQL = {
+  account: claimSql(['name_address', 'account', 'address', 'address_sign_ins']),
+  device: claimSql(['name_address', 'device', 'address', 'address_sign_ins']),
+}
 
 /**
- * Lets a sign-in attempt through, counting it on all three counters, or refuses it
- * with the time to wait, counting nothing. Called before the password is looked at,
- * so that a refused attempt costs no argon2 verification, whatever the name.
+ * Lets a sign-in attempt through, counting it on its counters, or refuses it with
+ * the time to wait, counting nothing. Called before the password is looked at, so
+ * that a refused attempt costs no argon2 verification, whatever the name.
  */
 export async function claimSignInAttempt(
   db: Queryable,
   subject: SignInSubject,
   { limits, now }: { limits: SignInLimits; now: Date },
-): Promise<AttemptDecision> {
-  const [row] = await db.query<{ blocked_until: Date | null; counted: boolean }>(CLAIM_SQL, [
+): Promise<SignInClaim> {
+  const counters = countersOf(subject, limits)
+  const [row] = await db.query<{
+    blocked_until: Date | null
+    counted: boolean
+    account_wait_until: Date | null
+  }>(subject.deviceKey === undefined ? CLAIM_SQL.account : CLAIM_SQL.device, [
     now,
-    ...counterParams(subject, limits),
+    ...counters.flatMap((c) => [c.key, c.windowSeconds, c.waits]),
   ])
-  if (row?.counted) return { allowed: true }
+  if (row?.counted) return { allowed: true, accountWaitUntil: row.account_wait_until }
   // A race lost on a counter's own check: the statement's snapshot did not see the
   // wait that refused it. (The counters before that one keep the count: at most one
   // per attempt in flight at that instant, erring on the strict side.)
-  const until = row?.blocked_until ?? (await latestWaitEnd(db, subject, now))
+  const until = row?.blocked_until ?? (await latestWaitEnd(db, counters, now))
   return { allowed: false, retryAfterSeconds: until ? retryAfterSeconds(until, now) : 1 }
 }
 
-async function latestWaitEnd(db: Queryable, subject: SignInSubject, now: Date) {
+async function latestWaitEnd(db: Queryable, counters: Counter[], now: Date) {
   const [row] = await db.query<{ until: Date | null }>(
     `SELECT max(blocked_until) AS until FROM attempt_limits
-      WHERE (scope, key) IN (('name_address', $1), ('account', $2), ('address', $3))
-        AND blocked_until > $4`,
-    [...counterKeys(subject), now],
+      WHERE (scope, key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+        AND blocked_until > $3`,
+    [counters.map((c) => c.scope), counters.map((c) => c.key), now],
   )
   return row?.until ?? null
 }
 
 /**
+ * Chained statements over counters in SCOPE_ORDER: each CTE runs after the one
+ * before (it reads it), so the rows are locked in that order.
+ */
+type Statement = (gate: string) => string
+
+function chained(statements: Statement[]): string {
+  const gate = (i: number) => (i === 0 ? 'TRUE' : `(SELECT count(*) FROM s${i - 1}) >= 0`)
+  const ctes = statements.slice(0, -1).map((sql, i) => `s${i} AS (${sql(gate(i))} RETURNING 1)`)
+  const last = statements.at(-1)!(gate(statements.length - 1))
+  return ctes.length > 0 ? `WITH ${ctes.join(', ')} ${last}` : last
+}
+
+/** Takes one attempt back from a counter; below its limit again, its wait is lifted. */
+const giveBackStatement =
+  (scopeParam: number): Statement =>
+  (gate) =>
+    `UPDATE attempt_limits SET
+       attempts = GREATEST(attempts - 1, 0),
+       blocked_until = CASE WHEN attempts - 1 < $${scopeParam + 2}::int THEN LEAST(blocked_until, $1::timestamptz)
+                            ELSE blocked_until END
+      WHERE scope = $${scopeParam}::text AND key = $${scopeParam + 1}::text AND ${gate}`
+
+const deleteStatement =
+  (scopeParam: number): Statement =>
+  (gate) =>
+    `DELETE FROM attempt_limits
+      WHERE scope = $${scopeParam}::text AND key = $${scopeParam + 1}::text AND ${gate}`
+
+/**
  * After a successful sign-in: the name's counters start again (from this address,
- * and for the account), and the address takes back the attempt it counted, as only
- * failures count against an address. Deletes run in the counters' lock order: a
- * CTE referenced by the next statement has run before that one takes its locks.
+ * and for the account or the device), and the address takes back the attempt it
+ * counted, as only failures count against an address. address_sign_ins keeps it:
+ * it counts successes too.
  */
 export async function settleSuccessfulSignIn(
   db: Queryable,
   subject: SignInSubject,
   { limits, now }: { limits: SignInLimits; now: Date },
 ): Promise<void> {
-  await db.query(
-    `WITH name_address AS (
-       DELETE FROM attempt_limits WHERE scope = 'name_address' AND key = $1 RETURNING 1
-     ), account AS (
-       DELETE FROM attempt_limits
-        WHERE scope = 'account' AND key = $2 AND (SELECT count(*) FROM name_address) >= 0
-       RETURNING 1
-     )
-     UPDATE attempt_limits SET
-       attempts = GREATEST(attempts - 1, 0),
-       -- Below the limit again: the wait this attempt started, if any, is lifted.
-       blocked_until = CASE WHEN attempts - 1 < $4 THEN LEAST(blocked_until, $5)
-                            ELSE blocked_until END
-      WHERE scope = 'address' AND key = $3 AND (SELECT count(*) FROM account) >= 0`,
-    [...counterKeys(subject), limits.perAddress.maxFailures, now],
+  const counters = countersOf({ ...subject, deviceKey: undefined }, limits)
+  const byScope = new Map(counters.map((c) => [c.scope, c]))
+  const touched: Array<{ counter: Counter; action: 'delete' | 'give_back' }> = [
+    { counter: byScope.get('name_address')!, action: 'delete' },
+    { counter: byScope.get('account')!, action: 'delete' },
+    ...(subject.deviceKey === undefined
+      ? []
+      : [
+          {
+            counter: countersOf(subject, limits).find((c) => c.scope === 'device')!,
+            action: 'delete' as const,
+          },
+        ]),
+    { counter: byScope.get('address')!, action: 'give_back' },
+  ]
+  await runChain(db, touched, now)
+}
+
+/**
+ * An attempt that was counted but never judged (the database or the line of hashes
+ * failed under it) gives its count back on every counter it counted on: a busy
+ * spell must not turn into a lockout (issue 9, finding 3).
+ */
+export async function giveBackSignInAttempt(
+  db: Queryable,
+  subject: SignInSubject,
+  { limits, now }: { limits: SignInLimits; now: Date },
+): Promise<void> {
+  const counters = countersOf(subject, limits)
+  await runChain(
+    db,
+    counters.map((counter) => ({ counter, action: 'give_back' as const })),
+    now,
   )
+}
+
+async function runChain(
+  db: Queryable,
+  touched: Array<{ counter: Counter; action: 'delete' | 'give_back' }>,
+  now: Date,
+): Promise<void> {
+  const ordered = [...touched].sort(
+    (a, b) => SCOPE_ORDER.indexOf(a.counter.scope) - SCOPE_ORDER.indexOf(b.counter.scope),
+  )
+  const params: unknown[] = [now]
+  const statements = ordered.map(({ counter, action }) => {
+    const first = params.length + 1
+    params.push(counter.scope, counter.key)
+    if (action === 'delete') return deleteStatement(first)
+    params.push(counter.maxFailures)
+    return giveBackStatement(first)
+  })
+  await db.query(chained(statements), params)
 }

@@ -4,6 +4,8 @@ export interface User {
   id: number
   username: string
   passwordHash: string
+  /** Grows by one at each password change: what a sign-in or change verified. */
+  passwordVersion: number
   createdAt: Date
 }
 
@@ -17,8 +19,11 @@ interface UserRow {
   id: number
   username: string
   password_hash: string
+  password_version: number
   created_at: Date
 }
+
+const USER_COLUMNS = 'id, username, password_hash, password_version, created_at'
 
 /** Inserts a user; a name already taken (after folding) is a value, not an exception. */
 export async function insertUser(
@@ -29,7 +34,7 @@ export async function insertUser(
     const [row] = await db.query<UserRow>(
       `INSERT INTO users (username, username_key, password_hash, created_at)
        VALUES ($1, $2, $3, $4)
-       RETURNING id, username, password_hash, created_at`,
+       RETURNING ${USER_COLUMNS}`,
       [input.username, input.usernameKey, input.passwordHash, input.now],
     )
     return { ok: true, user: toUser(row!) }
@@ -44,31 +49,73 @@ export async function findUserByUsernameKey(
   usernameKey: string,
 ): Promise<User | null> {
   const [row] = await db.query<UserRow>(
-    'SELECT id, username, password_hash, created_at FROM users WHERE username_key = $1',
+    `SELECT ${USER_COLUMNS} FROM users WHERE username_key = $1`,
     [usernameKey],
   )
   return row ? toUser(row) : null
 }
 
 export async function findUserById(db: Queryable, userId: number): Promise<User | null> {
-  const [row] = await db.query<UserRow>(
-    'SELECT id, username, password_hash, created_at FROM users WHERE id = $1',
-    [userId],
-  )
+  const [row] = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [userId])
   return row ? toUser(row) : null
 }
 
-/** Deletes a user; sessions and events go with it (ON DELETE CASCADE), the name is free again. */
-export async function deleteUser(db: Queryable, userId: number): Promise<void> {
-  await db.query('DELETE FROM users WHERE id = $1', [userId])
+/**
+ * Deletes a user whose password is still the version the caller verified; sessions
+ * and events go with it (ON DELETE CASCADE), the name is free again. False when the
+ * password changed meanwhile (or the user is gone).
+ */
+export async function deleteUser(
+  db: Queryable,
+  { userId, passwordVersion }: { userId: number; passwordVersion: number },
+): Promise<boolean> {
+  const rows = await db.query(
+    'DELETE FROM users WHERE id = $1 AND password_version = $2 RETURNING id',
+    [userId, passwordVersion],
+  )
+  return rows.length > 0
 }
 
-export async function updatePasswordHash(
+/**
+ * Sets a new password when the current one is still the version the caller
+ * verified, in one conditional statement (compare and set): of two changes racing,
+ * only the first to write wins, and the other finds it no longer knows the
+ * password. Returns the new version, or null when the version had moved on.
+ */
+export async function replacePasswordHash(
   db: Queryable,
-  userId: number,
-  passwordHash: string,
-): Promise<void> {
-  await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [userId, passwordHash])
+  {
+    userId,
+    verifiedVersion,
+    passwordHash,
+  }: { userId: number; verifiedVersion: number; passwordHash: string },
+): Promise<number | null> {
+  const [row] = await db.query<{ password_version: number }>(
+    `UPDATE users SET password_hash = $3, password_version = password_version + 1
+      WHERE id = $1 AND password_version = $2
+      RETURNING password_version`,
+    [userId, verifiedVersion, passwordHash],
+  )
+  return row?.password_version ?? null
+}
+
+/**
+ * Rehashes the same password with the current parameters, only over the hash that
+ * was verified: a password changed meanwhile is never overwritten by the old one.
+ */
+export async function upgradePasswordHash(
+  db: Queryable,
+  {
+    userId,
+    verifiedHash,
+    passwordHash,
+  }: { userId: number; verifiedHash: string; passwordHash: string },
+): Promise<boolean> {
+  const rows = await db.query(
+    'UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2 RETURNING id',
+    [userId, verifiedHash, passwordHash],
+  )
+  return rows.length > 0
 }
 
 export const MEMBERS_PAGE_SIZE = 50
@@ -98,7 +145,7 @@ export async function listMembers(
   const kept = known?.get(key)
   if (kept) return kept
   const generation = known?.generation() ?? 0
-  const rows = await db.query<Omit<UserRow, 'password_hash'>>(
+  const rows = await db.query<Pick<UserRow, 'id' | 'username' | 'created_at'>>(
     `SELECT id, username, created_at FROM users
       WHERE ($1::bigint IS NULL OR id < $1)
       ORDER BY id DESC
@@ -119,6 +166,7 @@ function toUser(row: UserRow): User {
     id: row.id,
     username: row.username,
     passwordHash: row.password_hash,
+    passwordVersion: row.password_version,
     createdAt: row.created_at,
   }
 }

@@ -53,34 +53,52 @@ function resetClientState(reply: FastifyReply, settings: SessionSettings): void 
 
 /**
  * Every sign-in issues a new session (CONTRACT.md): the session whose cookie came
- * with the request is ended first, against session fixation; the account's other
- * devices keep theirs. Only a session that validated is ended: a cookie naming
+ * with the request is ended in the same transaction, against session fixation; the
+ * account's other devices keep theirs, but for the least recently used beyond
+ * SESSIONS_PER_ACCOUNT. Only a session that validated is ended: a cookie naming
  * someone else's session id without its secret must not end that session.
+ * False, and nothing set, when the password changed after it was verified.
  */
 export async function startSession(
   request: FastifyRequest,
   reply: FastifyReply,
-  { userId, remember }: { userId: number; remember: boolean },
+  { user, remember }: { user: { id: number; passwordVersion: number }; remember: boolean },
   settings: SessionSettings,
-): Promise<void> {
-  if (request.session) {
-    await invalidateSession(settings.db, request.session.id)
-    forgetEndedSessions(settings, { sessionId: request.session.id })
-  }
-  const { token } = await createSession(
+): Promise<boolean> {
+  const replaced = request.session?.id
+  const at = settings.now()
+  const created = await createSession(
     settings.db,
-    { userId, remember, ...requestOrigin(request) },
-    { now: settings.now(), policy: settings.policy },
+    {
+      userId: user.id,
+      passwordVersion: user.passwordVersion,
+      remember,
+      replacesSessionId: replaced,
+      ...requestOrigin(request),
+    },
+    { now: at, policy: settings.policy },
   )
+  if (!created.ok) return false
+  if (replaced !== undefined) forgetEndedSessions(settings, { sessionId: replaced })
+  for (const sessionId of created.evictedSessionIds) forgetEndedSessions(settings, { sessionId })
+  if (created.evictedSessionIds.length > 0) {
+    await recordAuthEvent(settings.db, {
+      userId: user.id,
+      kind: 'sessions_over_limit_ended',
+      at,
+      ...requestOrigin(request),
+    })
+  }
   resetClientState(reply, settings)
   reply.setCookie(
     sessionCookieName(settings.cookieSecure),
-    token,
+    created.token,
     sessionCookieOptions({
       secure: settings.cookieSecure,
       maxAgeSeconds: remember ? settings.policy.rememberTimeoutSeconds : undefined,
     }),
   )
+  return true
 }
 
 export async function endSession(

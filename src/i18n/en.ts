@@ -74,6 +74,11 @@ export const en = {
   'event.signed_out': 'Signed out',
   'event.session_revoked': 'A session was signed out from this page',
   'event.password_changed': 'Password changed',
+  'event.password_check_failed': 'Wrong password typed on this page',
+  'event.account_locked':
+    'Sign-in paused after many wrong passwords: only browsers you signed in from before could still sign in',
+  'event.sessions_over_limit_ended':
+    'Signed in with the most sessions an account may hold: the least recently used one was signed out',
   'duration.days.one': '{n} day',
   'duration.days.other': '{n} days',
   'duration.hours.one': '{n} hour',

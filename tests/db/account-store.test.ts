@@ -6,7 +6,6 @@ import {
   recordAuthEvent,
 } from '../../src/auth/events.js'
 import {
-  createSession,
   invalidateUserSession,
   invalidateUserSessions,
   listUserSessions,
@@ -15,12 +14,14 @@ import { deleteUser, insertUser } from '../../src/auth/users.js'
 import type { SessionPolicy } from '../../src/config.js'
 import { AUTH_EVENT_RETENTION_DAYS, purgeOnce } from '../../src/jobs/purge.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { createTestSession } from '../helpers/sessions.js'
 
 const NOW = new Date('2026-01-01T12:00:00Z')
 const policy: SessionPolicy = {
   idleTimeoutSeconds: 1800,
   absoluteTimeoutSeconds: 43200,
   rememberTimeoutSeconds: 2592000,
+  maxSessionsPerAccount: 100,
 }
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000)
 
@@ -48,22 +49,22 @@ for (const engine of engines) {
 
     test('listUserSessions gives the live sessions of one user, most recently seen first', async () => {
       const { db } = database
-      const old = await createSession(
+      const old = await createTestSession(
         db,
         { userId: alice, remember: false },
         { now: at(-3600), policy },
       )
-      const recent = await createSession(
+      const recent = await createTestSession(
         db,
         { userId: alice, remember: false },
         { now: at(-60), policy },
       )
-      const remembered = await createSession(
+      const remembered = await createTestSession(
         db,
         { userId: alice, remember: true },
         { now: at(-7200), policy },
       )
-      await createSession(db, { userId: bob, remember: false }, { now: NOW, policy })
+      await createTestSession(db, { userId: bob, remember: false }, { now: NOW, policy })
       const ids = (await listUserSessions(db, alice, { now: NOW, policy })).map((s) => s.id)
       assert.deepEqual(
         ids,
@@ -75,7 +76,11 @@ for (const engine of engines) {
 
     test('invalidateUserSession ends only a session of that user', async () => {
       const { db } = database
-      const bobs = await createSession(db, { userId: bob, remember: false }, { now: NOW, policy })
+      const bobs = await createTestSession(
+        db,
+        { userId: bob, remember: false },
+        { now: NOW, policy },
+      )
       assert.equal(await invalidateUserSession(db, alice, bobs.session.id), false)
       assert.equal(
         (await db.query('SELECT 1 FROM sessions WHERE id = $1', [bobs.session.id])).length,
@@ -90,9 +95,13 @@ for (const engine of engines) {
 
     test('invalidateUserSessions counts what it ended and spares the excepted one', async () => {
       const { db } = database
-      const keep = await createSession(db, { userId: bob, remember: false }, { now: NOW, policy })
-      await createSession(db, { userId: bob, remember: false }, { now: NOW, policy })
-      await createSession(db, { userId: bob, remember: true }, { now: NOW, policy })
+      const keep = await createTestSession(
+        db,
+        { userId: bob, remember: false },
+        { now: NOW, policy },
+      )
+      await createTestSession(db, { userId: bob, remember: false }, { now: NOW, policy })
+      await createTestSession(db, { userId: bob, remember: true }, { now: NOW, policy })
       const before = (await db.query('SELECT 1 FROM sessions WHERE user_id = $1', [bob])).length
       assert.equal(
         await invalidateUserSessions(db, bob, { exceptSessionId: keep.session.id }),
@@ -137,7 +146,7 @@ for (const engine of engines) {
         kind: 'signed_in',
         at: days(AUTH_EVENT_RETENTION_DAYS - 1),
       })
-      const expired = await createSession(
+      const expired = await createTestSession(
         db,
         { userId: bob, remember: false },
         { now: at(-50000), policy },
@@ -158,7 +167,7 @@ for (const engine of engines) {
 
     test('deleting a user takes its sessions and events with it', async () => {
       const { db } = database
-      await deleteUser(db, alice)
+      assert.equal(await deleteUser(db, { userId: alice, passwordVersion: 1 }), true)
       for (const table of ['sessions', 'auth_events']) {
         const rows: unknown[] = await db.query(`SELECT 1 FROM ${table} WHERE user_id = $1`, [alice])
         assert.equal(rows.length, 0, table)

@@ -8,6 +8,7 @@ import {
   settleSuccessfulSignIn,
   signInSubject,
   type AttemptDecision,
+  type SignInClaim,
   type SignInSubject,
 } from '../../src/auth/sign-in-limits.js'
 import type { SignInLimits } from '../../src/config.js'
@@ -29,10 +30,16 @@ const limits: SignInLimits = {
   perAddress: { maxFailures: 8, windowSeconds: 600 },
   firstWaitSeconds: 60,
   maxWaitSeconds: 300,
+  signInsPerAddressPerMinute: 1000,
 }
 
 const alice = signInSubject('alice', '192.0.2.1')
 const aliceElsewhere = signInSubject('alice', '198.51.100.2')
+
+/** A claim as allowed or not, for tests that are not about the account's wait. */
+function decision(claim: SignInClaim): AttemptDecision {
+  return claim.allowed ? { allowed: true } : claim
+}
 
 interface CounterRow {
   scope: string
@@ -53,16 +60,21 @@ for (const engine of engines) {
     after(() => handles.close())
     beforeEach(() => db.exec('TRUNCATE attempt_limits'))
 
-    const claim = (subject: SignInSubject, seconds = 0, on: Queryable = db) =>
-      claimSignInAttempt(on, subject, { limits, now: at(seconds) })
+    const claim = async (subject: SignInSubject, seconds = 0, on: Queryable = db) =>
+      decision(await claimSignInAttempt(on, subject, { limits, now: at(seconds) }))
 
     async function counters(): Promise<Record<string, CounterRow>> {
-      const rows = await db.query<CounterRow>('SELECT * FROM attempt_limits')
+      const rows = await db.query<CounterRow>(
+        "SELECT * FROM attempt_limits WHERE scope <> 'address_sign_ins'",
+      )
       return Object.fromEntries(rows.map((row) => [row.scope, row]))
     }
 
     async function attempts(): Promise<Record<string, number>> {
-      const rows = await db.query<CounterRow>('SELECT scope, attempts FROM attempt_limits')
+      // address_sign_ins counts every sign-in let through; its own tests read it.
+      const rows = await db.query<CounterRow>(
+        "SELECT scope, attempts FROM attempt_limits WHERE scope <> 'address_sign_ins'",
+      )
       return Object.fromEntries(rows.map((row) => [row.scope, row.attempts]))
     }
 
@@ -77,6 +89,11 @@ for (const engine of engines) {
         assert.equal(rows.address?.key, '192.0.2.1')
         assert.equal(rows.name_address?.key, `192.0.2.1 ${alice.nameKey}`)
         assert.deepEqual(rows.account?.window_started_at, NOW)
+        const [rate] = await db.query<CounterRow>(
+          "SELECT * FROM attempt_limits WHERE scope = 'address_sign_ins'",
+        )
+        assert.equal(rate?.key, '192.0.2.1')
+        assert.equal(rate?.attempts, 1)
       })
 
       test('the limit-th failure starts the first wait; until it passes, attempts are refused and not counted', async () => {
@@ -162,6 +179,9 @@ for (const engine of engines) {
           [
             { scope: 'address', key: '192.0.2.1', attempts: 1 },
             { scope: 'address', key: '198.51.100.2', attempts: 1 },
+            // Sign-ins let through count here whatever their outcome.
+            { scope: 'address_sign_ins', key: '192.0.2.1', attempts: 2 },
+            { scope: 'address_sign_ins', key: '198.51.100.2', attempts: 1 },
             {
               scope: 'name_address',
               key: `198.51.100.2 ${alice.nameKey}`,
@@ -229,7 +249,7 @@ for (const engine of engines) {
       test('of 60 parallel attempts on one name from one address, exactly the limit of 10 get through', async () => {
         const subject = signInSubject('burst', '192.0.2.10')
         const decisions = await inParallel(60, (on) =>
-          claimSignInAttempt(on, subject, { limits: generous, now: NOW }),
+          claimSignInAttempt(on, subject, { limits: generous, now: NOW }).then(decision),
         )
         assert.equal(decisions.filter((decision) => decision.allowed).length, 10)
         for (const decision of decisions.filter((d) => !d.allowed)) {
@@ -292,11 +312,21 @@ for (const engine of engines) {
           longestWindowSeconds: 3600,
           limit: 100,
         })
-        assert.equal(deleted, 5, "old's three counters, and waiting's account and address")
+        assert.equal(
+          deleted,
+          7,
+          "old's four counters, and waiting's account, address and address_sign_ins",
+        )
         const rows = await db.query<CounterRow>('SELECT scope, key FROM attempt_limits')
         assert.deepEqual(
           rows.map((row) => row.key.split(' ')[0]).sort(),
-          ['192.0.2.41', '192.0.2.41', '192.0.2.42', signInSubject('recent', '::1').nameKey].sort(),
+          [
+            '192.0.2.41',
+            '192.0.2.41',
+            '192.0.2.41',
+            '192.0.2.42',
+            signInSubject('recent', '::1').nameKey,
+          ].sort(),
         )
       })
 
@@ -308,7 +338,7 @@ for (const engine of engines) {
           limit: 4,
         })
         assert.equal(first, 4)
-        assert.equal((await db.query('SELECT 1 FROM attempt_limits')).length, 11)
+        assert.equal((await db.query('SELECT 1 FROM attempt_limits')).length, 16)
       })
     })
   })

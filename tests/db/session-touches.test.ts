@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { SessionTouches } from '../../src/auth/session-touches.js'
-import { createSession, validateSessionToken } from '../../src/auth/sessions.js'
+import { validateSessionToken } from '../../src/auth/sessions.js'
 import { insertUser } from '../../src/auth/users.js'
 import type { SessionPolicy } from '../../src/config.js'
 import { DatabaseUnavailableError, type Queryable } from '../../src/db/database.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { createTestSession } from '../helpers/sessions.js'
 import { recording } from '../helpers/recording-queryable.js'
 
 const NOW = new Date('2026-01-01T12:00:00Z')
@@ -13,6 +14,7 @@ const policy: SessionPolicy = {
   idleTimeoutSeconds: 1800,
   absoluteTimeoutSeconds: 43200,
   rememberTimeoutSeconds: 2592000,
+  maxSessionsPerAccount: 100,
 }
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000)
 
@@ -45,7 +47,7 @@ for (const engine of engines) {
       const { db } = database
       const made = await Promise.all(
         Array.from({ length: 30 }, () =>
-          createSession(db, { userId, remember: false }, { now: NOW, policy }),
+          createTestSession(db, { userId, remember: false }, { now: NOW, policy }),
         ),
       )
       const touches = new SessionTouches(db, {
@@ -77,7 +79,7 @@ for (const engine of engines) {
 
     test('a flush never moves last_seen_at backwards', async () => {
       const { db } = database
-      const { session } = await createSession(
+      const { session } = await createTestSession(
         db,
         { userId, remember: false },
         { now: at(100), policy },
@@ -94,7 +96,11 @@ for (const engine of engines) {
 
     test('a flush the database failed neither stops later flushes nor loses its touches', async () => {
       const { db } = database
-      const { session } = await createSession(db, { userId, remember: false }, { now: NOW, policy })
+      const { session } = await createTestSession(
+        db,
+        { userId, remember: false },
+        { now: NOW, policy },
+      )
       // The real database, but its next statement fails as an outage would.
       let failNext = false
       const unreliable: Queryable = {
@@ -118,7 +124,11 @@ for (const engine of engines) {
 
     test('the timer flushes by itself', async () => {
       const { db } = database
-      const { session } = await createSession(db, { userId, remember: false }, { now: NOW, policy })
+      const { session } = await createTestSession(
+        db,
+        { userId, remember: false },
+        { now: NOW, policy },
+      )
       const touches = new SessionTouches(db, { flushIntervalMs: 20, onError: () => {} })
       touches.touch(session.id, at(7))
       const deadline = Date.now() + 2000

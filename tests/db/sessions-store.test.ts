@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { loadServerSecret } from '../../src/auth/server-secret.js'
 import {
-  createSession,
   deleteExpiredSessions,
   invalidateSession,
   invalidateUserSessions,
@@ -13,6 +12,7 @@ import { insertUser, listMembers, MEMBERS_PAGE_SIZE, type User } from '../../src
 import type { SessionPolicy } from '../../src/config.js'
 import type { Database, Queryable } from '../../src/db/database.js'
 import { engines } from '../helpers/databases.js'
+import { createTestSession } from '../helpers/sessions.js'
 import { openTwoHandles, type TwoHandles } from './two-handles.js'
 import { recording } from '../helpers/recording-queryable.js'
 
@@ -24,6 +24,7 @@ const policy: SessionPolicy = {
   idleTimeoutSeconds: 30 * 60,
   absoluteTimeoutSeconds: 24 * 60 * 60,
   rememberTimeoutSeconds: 30 * 24 * 60 * 60,
+  maxSessionsPerAccount: 100,
 }
 
 /** NOW moved by `seconds` (negative: earlier). */
@@ -66,7 +67,7 @@ for (const engine of engines) {
       user: User,
       { ageSeconds = 0, ...rest }: Partial<NewSession> & { ageSeconds?: number } = {},
     ) {
-      return createSession(
+      return createTestSession(
         db,
         { userId: user.id, remember: false, ...rest },
         { now: at(-ageSeconds), policy },
@@ -89,7 +90,7 @@ for (const engine of engines) {
     describe('createSession and validateSessionToken', () => {
       test('validating the token createSession returned gives back the session and its user', async () => {
         const ada = await addUser('Ada')
-        const { token, session } = await createSession(
+        const { token, session } = await createTestSession(
           db,
           { userId: ada.id, remember: false, userAgent: 'Firefox', ip: '192.0.2.1' },
           { now: NOW, policy },

@@ -78,7 +78,11 @@ for (const engine of engines) {
       const [row] = await t.db.query<{ ip: string }>('SELECT ip FROM sessions WHERE id = $1', [
         token?.[1],
       ])
-      assert.equal(row?.ip, '203.0.113.7', 'the client address is the entry the trusted proxy appended')
+      assert.equal(
+        row?.ip,
+        '203.0.113.7',
+        'the client address is the entry the trusted proxy appended',
+      )
     })
 
     test('/healthz and /readyz answer 200', async () => {

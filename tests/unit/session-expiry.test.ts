@@ -18,6 +18,7 @@ const POLICY: SessionPolicy = {
   idleTimeoutSeconds: 1800,
   absoluteTimeoutSeconds: 43200,
   rememberTimeoutSeconds: 2592000,
+  maxSessionsPerAccount: 100,
 }
 
 const T0 = new Date('2026-01-01T12:00:00.000Z')
@@ -47,6 +48,7 @@ describe('session expiry: absolute limit', () => {
       idleTimeoutSeconds: 5,
       absoluteTimeoutSeconds: 60,
       rememberTimeoutSeconds: 600,
+      maxSessionsPerAccount: 100,
     }
     assert.deepEqual(absoluteExpiry(T0, false, policy), at(60))
     assert.deepEqual(absoluteExpiry(T0, true, policy), at(600))

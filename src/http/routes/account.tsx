@@ -11,6 +11,11 @@ import {
   type Session,
   type SessionUser,
 } from '../../auth/sessions.js'
+import type { HashLease } from '../../auth/hash-queue.js'
+import { attemptPasswordCheck, type PasswordAttemptContext } from '../../auth/password-attempts.js'
+import { signInSubject } from '../../auth/sign-in-limits.js'
+import { requestDeviceKey, type DeviceCookieSettings } from '../device-cookie.js'
+import { refuseAttempt } from '../too-many-attempts.js'
 import { AccountPage, type AccountForms, type SessionView } from '../../views/account-page.js'
 import { HttpError } from '../errors.js'
 import { passwordField } from '../form-fields.js'
@@ -33,6 +38,8 @@ const deleteBody = z.object({ password: passwordField })
 export interface AccountRouteOptions {
   sessions: SessionSettings
   accounts: AccountPolicy
+  passwordAttempts: PasswordAttemptContext
+  devices: DeviceCookieSettings
 }
 
 /** The signed-in user and session, or a 303 to sign in first (then back here). */
@@ -113,19 +120,62 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     return reply.header('cache-control', 'no-store').redirect(ACCOUNT_PATH, 303)
   })
 
+  /**
+   * A password check on this page counts as a sign-in attempt does (issue 9,
+   * finding 2): the same limits for the account and the address, a fair place in the
+   * line of hashes, and a security event when it fails. Refused: 429 and the page.
+   */
+  async function checkedOnAccountPage<T extends { ok: boolean }>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    current: { user: SessionUser; session: Session },
+    check: (lease: HashLease) => Promise<T>,
+  ): Promise<T | { refused: string }> {
+    const at = now()
+    const nameKey = signInSubject(current.user.username, request.ip).nameKey
+    const deviceKey = requestDeviceKey(request, nameKey, { settings: opts.devices, now: at })
+    const subject = signInSubject(current.user.username, request.ip, deviceKey)
+    const attempt = await attemptPasswordCheck(opts.passwordAttempts, subject, check)
+    if (attempt.status === 'refused') {
+      return { refused: refuseAttempt(request, reply, attempt.retryAfterSeconds) }
+    }
+    if (!attempt.result.ok) {
+      await recordAuthEvent(db, {
+        userId: current.user.id,
+        kind: 'password_check_failed',
+        at,
+        ...requestOrigin(request),
+      })
+      if (attempt.accountWaitUntil) {
+        await recordAuthEvent(db, {
+          userId: current.user.id,
+          kind: 'account_locked',
+          at,
+          ...requestOrigin(request),
+        })
+      }
+    }
+    return attempt.result
+  }
+
   app.post(`${ACCOUNT_PATH}/password`, async (request, reply) => {
     const current = signedIn(request, reply)
     if (!current) return reply
     const body = passwordChangeBody.safeParse(request.body)
     if (!body.success) throw new HttpError(400, 'INVALID_PASSWORD_FORM')
-    const result = await changePassword(
-      db,
-      { userId: current.user.id, currentSessionId: current.session.id },
-      { currentPassword: body.data.current_password, newPassword: body.data.new_password },
-      { policy: opts.accounts, now: now(), origin: requestOrigin(request) },
+    const result = await checkedOnAccountPage(request, reply, current, (lease) =>
+      changePassword(
+        db,
+        { userId: current.user.id, currentSessionId: current.session.id },
+        { currentPassword: body.data.current_password, newPassword: body.data.new_password },
+        { policy: opts.accounts, now: now(), origin: requestOrigin(request), lease },
+      ),
     )
-    // The account's other sessions are gone from the table.
-    if (result.ok) forgetEndedSessions(opts.sessions, { userId: current.user.id })
+    if ('refused' in result) {
+      return showAccount(request, reply, current, 429, {
+        passwordErrors: { current_password: result.refused },
+      })
+    }
     if (!result.ok) {
       const t = translatorFor(request)
       const message = t(`error.${result.code}`, { min: opts.accounts.passwordMinLength })
@@ -133,6 +183,8 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
         passwordErrors: { [result.field]: message },
       })
     }
+    // The account's other sessions are gone from the table.
+    forgetEndedSessions(opts.sessions, { userId: current.user.id })
     return reply.header('cache-control', 'no-store').redirect(ACCOUNT_PATH, 303)
   })
 
@@ -141,13 +193,18 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     if (!current) return reply
     const body = deleteBody.safeParse(request.body)
     if (!body.success) throw new HttpError(400, 'INVALID_DELETE_FORM')
-    const result = await deleteAccount(db, current.user.id, body.data.password)
-    if (result.ok) forgetEndedSessions(opts.sessions, { userId: current.user.id })
+    const result = await checkedOnAccountPage(request, reply, current, (lease) =>
+      deleteAccount(db, { userId: current.user.id, password: body.data.password }, { lease }),
+    )
+    if ('refused' in result) {
+      return showAccount(request, reply, current, 429, { deleteError: result.refused })
+    }
     if (!result.ok) {
       return showAccount(request, reply, current, 401, {
         deleteError: translatorFor(request)('error.password_wrong'),
       })
     }
+    forgetEndedSessions(opts.sessions, { userId: current.user.id })
     opts.sessions.caches?.memberPages.clear()
     // The account's rows are gone with it; the log keeps that it happened.
     request.log.info({ userId: current.user.id }, 'account deleted')

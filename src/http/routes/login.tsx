@@ -2,14 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { verifyCredentials, type AccountPolicy } from '../../auth/accounts.js'
 import { recordAuthEvent } from '../../auth/events.js'
-import {
-  claimSignInAttempt,
-  settleSuccessfulSignIn,
-  signInSubject,
-} from '../../auth/sign-in-limits.js'
-import type { LimitsPolicy } from '../../config.js'
+import { attemptPasswordCheck, type PasswordAttemptContext } from '../../auth/password-attempts.js'
+import { signInSubject } from '../../auth/sign-in-limits.js'
 import { LoginPage, type LoginForm } from '../../views/login-page.js'
 import { BlankForm } from '../blank-form.js'
+import { renewDeviceCookie, requestDeviceKey, type DeviceCookieSettings } from '../device-cookie.js'
 import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { safeNextPath } from '../next-path.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
@@ -33,12 +30,12 @@ const loginBody = z.object({
 export interface LoginRouteOptions {
   sessions: SessionSettings
   accounts: AccountPolicy
-  limits: LimitsPolicy
+  passwordAttempts: PasswordAttemptContext
+  devices: DeviceCookieSettings
 }
 
 export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions) {
   const { db, now } = opts.sessions
-  const { enabled: limitsEnabled, signIn: limits } = opts.limits
 
   function showForm(
     request: FastifyRequest,
@@ -61,12 +58,18 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
 
   // A wrong password for an existing account goes to that account's security log
   // once the answer has left: written before it, it would make such answers slower
-  // than those for unknown names, and so tell which names exist.
-  const failedSignIns = new WeakMap<FastifyRequest, { userId: number; at: Date }>()
+  // than those for unknown names, and so tell which names exist. So does the start
+  // of a wait on the account counter, which the account page reports.
+  const failedSignIns = new WeakMap<
+    FastifyRequest,
+    { userId: number; at: Date; accountWaitStarted: boolean }
+  >()
   async function recordFailedSignIn(request: FastifyRequest) {
     const failed = failedSignIns.get(request)
     if (!failed) return
-    await recordAuthEvent(db, { ...failed, kind: 'sign_in_failed', ...requestOrigin(request) })
+    const event = { userId: failed.userId, at: failed.at, ...requestOrigin(request) }
+    await recordAuthEvent(db, { ...event, kind: 'sign_in_failed' })
+    if (failed.accountWaitStarted) await recordAuthEvent(db, { ...event, kind: 'account_locked' })
   }
 
   app.post('/login', { onResponse: recordFailedSignIn }, async (request, reply) => {
@@ -82,20 +85,40 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
     const { username, password, remember, next } = body.data
     const form = { username, next: safeNextPath(next), remember }
     const at = now()
-    const subject = signInSubject(username, request.ip)
-    if (limitsEnabled) {
-      // Before the name is even looked up: a refused attempt gets the same answer,
-      // and costs no password verification, whether the name exists or not.
-      const attempt = await claimSignInAttempt(db, subject, { limits, now: at })
-      if (!attempt.allowed) {
-        const error = refuseAttempt(request, reply, attempt.retryAfterSeconds)
-        return showForm(request, reply, 429, { ...form, error })
-      }
+    const nameKey = signInSubject(username, request.ip).nameKey
+    const device = { settings: opts.devices, now: at }
+    const subject = signInSubject(username, request.ip, requestDeviceKey(request, nameKey, device))
+    // The name is looked up only once the attempt is let through: a refused attempt
+    // gets the same answer, and costs no verification, whether the name exists or not.
+    const attempt = await attemptPasswordCheck(opts.passwordAttempts, subject, async (lease) => {
+      const result = await verifyCredentials(
+        db,
+        { username, password },
+        { policy: opts.accounts, lease },
+      )
+      if (!result.ok) return result
+      // Refused when the password changed since it was verified (issue 9, finding 4).
+      const started = await startSession(
+        request,
+        reply,
+        { user: result.user, remember },
+        opts.sessions,
+      )
+      if (!started) return { ok: false, reason: 'wrong_password', userId: result.user.id } as const
+      return result
+    })
+    if (attempt.status === 'refused') {
+      const error = refuseAttempt(request, reply, attempt.retryAfterSeconds)
+      return showForm(request, reply, 429, { ...form, error })
     }
-    const result = await verifyCredentials(db, { username, password }, { policy: opts.accounts })
+    const { result } = attempt
     if (!result.ok) {
       if (result.reason === 'wrong_password') {
-        failedSignIns.set(request, { userId: result.userId, at })
+        failedSignIns.set(request, {
+          userId: result.userId,
+          at,
+          accountWaitStarted: attempt.accountWaitUntil !== null,
+        })
       }
       // The same status, words and cost for an unknown name and a wrong password.
       return showForm(request, reply, 401, {
@@ -103,8 +126,7 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
         error: translatorFor(request)('login.failed'),
       })
     }
-    if (limitsEnabled) await settleSuccessfulSignIn(db, subject, { limits, now: at })
-    await startSession(request, reply, { userId: result.user.id, remember }, opts.sessions)
+    renewDeviceCookie(request, reply, nameKey, device)
     await recordAuthEvent(db, {
       userId: result.user.id,
       kind: 'signed_in',

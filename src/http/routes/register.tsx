@@ -7,10 +7,13 @@ import {
 } from '../../auth/accounts.js'
 import { clientAddressKey } from '../../auth/client-address.js'
 import { recordAuthEvent } from '../../auth/events.js'
+import { admitPasswordHashing, PasswordHashingBusyError } from '../../auth/passwords.js'
 import { countRegistrationAttempt } from '../../auth/registration-limit.js'
+import { signInSubject } from '../../auth/sign-in-limits.js'
 import type { LimitsPolicy } from '../../config.js'
 import { RegisterPage, type RegisterForm } from '../../views/register-page.js'
 import { BlankForm } from '../blank-form.js'
+import { renewDeviceCookie, type DeviceCookieSettings } from '../device-cookie.js'
 import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
 import { requestOrigin, startSession, type SessionSettings } from '../sign-in.js'
@@ -22,6 +25,7 @@ export interface RegisterRouteOptions {
   sessions: SessionSettings
   accounts: AccountPolicy
   limits: LimitsPolicy
+  devices: DeviceCookieSettings
 }
 
 export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOptions) {
@@ -72,7 +76,22 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
         errors: { form: translatorFor(request)('error.form_invalid') },
       })
     }
-    const result = await registerAccount(db, body.data, { policy: opts.accounts, now: at })
+    // A fair place in the line of hashes (hash-queue.ts): one address cannot fill it.
+    const admission = admitPasswordHashing(
+      opts.limits.enabled ? { address: clientAddressKey(request.ip) } : undefined,
+    )
+    if (!admission.ok) {
+      if (admission.reason === 'busy') throw new PasswordHashingBusyError()
+      return showForm(request, reply, 429, {
+        username: body.data.username,
+        errors: { form: refuseAttempt(request, reply, 1) },
+      })
+    }
+    const result = await registerAccount(db, body.data, {
+      policy: opts.accounts,
+      now: at,
+      lease: admission.lease,
+    }).finally(() => admission.lease.release())
     if (!result.ok) {
       const t = translatorFor(request)
       const message = (code: RegistrationErrorCode | undefined) =>
@@ -93,7 +112,11 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
       at,
       ...requestOrigin(request),
     })
-    await startSession(request, reply, { userId: result.user.id, remember: false }, opts.sessions)
+    await startSession(request, reply, { user: result.user, remember: false }, opts.sessions)
+    renewDeviceCookie(request, reply, signInSubject(result.user.username, request.ip).nameKey, {
+      settings: opts.devices,
+      now: at,
+    })
     return reply.redirect('/', 303)
   }
 
