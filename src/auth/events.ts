@@ -68,6 +68,19 @@ export async function listRecentAuthEvents(db: Queryable, userId: number): Promi
   }))
 }
 
+/** When the account last had an event of this kind (within the kept history), or null. */
+export async function lastAuthEventAt(
+  db: Queryable,
+  userId: number,
+  kind: AuthEventKind,
+): Promise<Date | null> {
+  const [row] = await db.query<{ at: Date | null }>(
+    'SELECT max(occurred_at) AS at FROM auth_events WHERE user_id = $1 AND kind = $2',
+    [userId, kind],
+  )
+  return row?.at ?? null
+}
+
 /** Deletes at most `limit` events older than `before`, for the periodic purge. */
 export async function deleteAuthEventsBefore(
   db: Queryable,

@@ -64,6 +64,9 @@ export const en = {
   'account.deleteAccountHint':
     'This deletes your account, its sessions and its history at once. Your name becomes free for anyone to take.',
   'account.deleteAccountSubmit': 'Delete my account',
+  'account.lockedAt': 'Sign-in to your account was paused after many wrong passwords, last on',
+  'account.lockedExplained':
+    'While it lasted, only browsers you had signed in from before could sign in. If the attempts were not yours, nothing is lost; a long password of your own keeps them guessing.',
   'account.events': 'Recent security events',
   'account.eventWhen': 'When',
   'account.eventWhat': 'What',

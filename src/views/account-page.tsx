@@ -179,6 +179,7 @@ export function AccountPage({
   username,
   sessions,
   events,
+  lastLockedAt,
   policy,
   passwordMinLength,
   forms = {},
@@ -187,6 +188,8 @@ export function AccountPage({
   username: string
   sessions: SessionView[]
   events: AuthEvent[]
+  /** The last time strangers' failures put the account's sign-ins under a wait. */
+  lastLockedAt: Date | null
   policy: SessionPolicy
   passwordMinLength: number
   forms?: AccountForms
@@ -197,6 +200,11 @@ export function AccountPage({
     <Layout ctx={ctx} title={t('account.title')}>
       <h1>{t('account.title')}</h1>
       <p>{t('account.signedInAs', { name: username })}</p>
+      {lastLockedAt ? (
+        <p id="account-lock-notice" role="status">
+          {t('account.lockedAt')} <Time date={lastLockedAt} />. {t('account.lockedExplained')}
+        </p>
+      ) : null}
       {current ? <CurrentSession ctx={ctx} session={current} policy={policy} /> : null}
       <SessionList ctx={ctx} sessions={sessions} />
       <section aria-labelledby="password-heading">

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { changePassword, deleteAccount, type AccountPolicy } from '../../auth/accounts.js'
 import { describeDevice } from '../../auth/devices.js'
-import { listRecentAuthEvents, recordAuthEvent } from '../../auth/events.js'
+import { lastAuthEventAt, listRecentAuthEvents, recordAuthEvent } from '../../auth/events.js'
 import { sessionEndsAt } from '../../auth/session-expiry.js'
 import {
   invalidateUserSession,
@@ -62,9 +62,10 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     statusCode = 200,
     forms: AccountForms = {},
   ) {
-    const [sessions, events] = await Promise.all([
+    const [sessions, events, lastLockedAt] = await Promise.all([
       listUserSessions(db, user.id, { now: now(), policy }),
       listRecentAuthEvents(db, user.id),
+      lastAuthEventAt(db, user.id, 'account_locked'),
     ])
     const views: SessionView[] = sessions.map((s) => ({
       id: s.id,
@@ -84,6 +85,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
         username={user.username}
         sessions={views}
         events={events}
+        lastLockedAt={lastLockedAt}
         policy={policy}
         passwordMinLength={opts.accounts.passwordMinLength}
         forms={forms}
