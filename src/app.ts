@@ -11,6 +11,7 @@ import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AccountPolicy } from './auth/accounts.js'
 import { deviceTokenKeys } from './auth/device-tokens.js'
+import { DummyHashes } from './auth/dummy-hashes.js'
 import type { PasswordAttemptContext } from './auth/password-attempts.js'
 import { setPasswordHashThreads } from './auth/passwords.js'
 import { longestLimitWindowSeconds } from './auth/expired-attempt-limits.js'
@@ -34,6 +35,9 @@ import { startPurge } from './jobs/purge.js'
 
 const BODY_LIMIT_BYTES = 64 * 1024 // CONTRACT.md: a larger body gets 413
 const PURGE_INTERVAL_MS = 60_000
+// The parameter sets of the stored hashes change only as accounts sign in after a
+// change of PASSWORD_HASH_*: an hourly count keeps the dummies close (dummy-hashes.ts).
+const HASH_CENSUS_INTERVAL_MS = 3_600_000
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
 const PICO_DIR = dirname(
@@ -149,10 +153,26 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     keys: deviceTokenKeys(deps.secret),
     cookieSecure: config.cookieSecure,
   }
+  const dummyHashes = new DummyHashes(config.passwordHash)
   const accounts: AccountPolicy = {
     passwordMinLength: config.passwordMinLength,
     passwordHash: config.passwordHash,
+    dummyHashes,
   }
+  // In the background: a start does not wait for a scan of the accounts; a close
+  // waits for the scan under way, before the database closes.
+  let counting: Promise<void> = Promise.resolve()
+  const countHashes = () => {
+    counting = dummyHashes
+      .refresh(db)
+      .catch((error: unknown) => app.log.warn({ err: error }, 'counting hash parameters failed'))
+  }
+  app.addHook('onReady', async () => countHashes())
+  const censusTimer = setInterval(countHashes, HASH_CENSUS_INTERVAL_MS).unref()
+  app.addHook('onClose', async () => {
+    clearInterval(censusTimer)
+    await counting
+  })
 
   // The pages: everything below reads the session and checks forgery on writes.
   await app.register(async (pages) => {

@@ -1,6 +1,7 @@
 import type { PasswordHashParams } from '../config.js'
 import type { Database, Queryable } from '../db/database.js'
 import { recordAuthEvent, type AuthEventOrigin } from './events.js'
+import type { DummyHashes } from './dummy-hashes.js'
 import type { HashLease } from './hash-queue.js'
 import {
   checkPasswordPolicy,
@@ -29,6 +30,8 @@ import {
 export interface AccountPolicy {
   passwordMinLength: number
   passwordHash: PasswordHashParams
+  /** What an unknown name is verified against; without it, a dummy at passwordHash. */
+  dummyHashes?: DummyHashes
 }
 
 export type RegistrationErrorCode =
@@ -94,15 +97,19 @@ export async function verifyCredentials(
 ): Promise<CredentialCheck> {
   const name = checkUsername(input.username)
   const user = name.ok ? await findUserByUsernameKey(db, name.key) : null
-  // No stored password is longer than the policy allows, so such input cannot match.
-  const passwordPossible = passwordLength(input.password) <= PASSWORD_MAX_LENGTH
-  if (!user || !passwordPossible) {
-    await verifyPasswordHash(await dummyPasswordHash(policy.passwordHash), input.password, lease)
-    return user
-      ? { ok: false, reason: 'wrong_password', userId: user.id }
-      : { ok: false, reason: 'unknown_name' }
+  if (!user) {
+    const nameKey = name.ok ? name.key : input.username
+    const dummy = policy.dummyHashes
+      ? await policy.dummyHashes.forUnknownName(nameKey)
+      : await dummyPasswordHash(policy.passwordHash)
+    await verifyPasswordHash(dummy, input.password, lease)
+    return { ok: false, reason: 'unknown_name' }
   }
-  if (!(await verifyPasswordHash(user.passwordHash, input.password, lease))) {
+  // No stored password is longer than the policy allows, so such input cannot match;
+  // it is verified all the same, so that it takes the time a wrong password takes.
+  const passwordPossible = passwordLength(input.password) <= PASSWORD_MAX_LENGTH
+  const matches = await verifyPasswordHash(user.passwordHash, input.password, lease)
+  if (!matches || !passwordPossible) {
     return { ok: false, reason: 'wrong_password', userId: user.id }
   }
   if (passwordHashNeedsUpgrade(user.passwordHash, policy.passwordHash)) {

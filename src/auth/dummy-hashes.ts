@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto'
+import type { PasswordHashParams } from '../config.js'
+import type { Queryable } from '../db/database.js'
+import { dummyPasswordHash } from './passwords.js'
+
+// The verification an unknown name costs stands in for a real account's (DESIGN.md:
+// time must not tell which names exist). After a change of the argon2 parameters,
+// accounts not yet upgraded verify at their old cost, so a dummy at the current
+// parameters alone would tell them from unknown names (issue 9, finding 7). So each
+// unknown name is given, for good, one of the parameter sets the table holds, drawn
+// by the name's digest with the weight of that set's share of the accounts: to a
+// prober, an unknown name behaves like an account of a random age, the same on every
+// try, in the proportions real accounts have.
+
+export interface ParameterCensus {
+  readonly sets: ReadonlyArray<{ params: PasswordHashParams; accounts: number }>
+}
+
+/** How many accounts hold hashes of each argon2id parameter set: one scan of users. */
+export async function countHashParameters(db: Queryable): Promise<ParameterCensus> {
+  const rows = await db.query<{ m: string; t: string; p: string; accounts: number }>(
+    `SELECT parts[1] AS m, parts[2] AS t, parts[3] AS p, count(*)::int AS accounts
+       FROM (SELECT regexp_match(password_hash, '^\\$argon2id\\$v=19\\$m=(\\d+),t=(\\d+),p=(\\d+)\\$') AS parts
+               FROM users) hashes
+      WHERE parts IS NOT NULL
+      GROUP BY 1, 2, 3
+      ORDER BY 1, 2, 3`,
+  )
+  return {
+    sets: rows.map((row) => ({
+      params: { memoryCost: Number(row.m), timeCost: Number(row.t), parallelism: Number(row.p) },
+      accounts: row.accounts,
+    })),
+  }
+}
+
+/** The parameter set an unknown name stands for: fixed per name, weighted by the census. */
+export function parametersForUnknownName(
+  nameKey: string,
+  census: ParameterCensus,
+  current: PasswordHashParams,
+): PasswordHashParams {
+  const total = census.sets.reduce((sum, set) => sum + set.accounts, 0)
+  if (total === 0) return current
+  const draw = createHash('sha256').update(`dummy parameters ${nameKey}`).digest().readUInt32BE(0)
+  let point = (draw / 2 ** 32) * total
+  for (const set of census.sets) {
+    point -= set.accounts
+    if (point < 0) return set.params
+  }
+  return current
+}
+
+/**
+ * The dummy hashes of one app: the census is read at start and refreshed now and
+ * then (it changes only as accounts are upgraded or created), never on a request.
+ */
+export class DummyHashes {
+  private census: ParameterCensus = { sets: [] }
+
+  constructor(private readonly current: PasswordHashParams) {}
+
+  async refresh(db: Queryable): Promise<void> {
+    this.census = await countHashParameters(db)
+  }
+
+  forUnknownName(nameKey: string): Promise<string> {
+    return dummyPasswordHash(parametersForUnknownName(nameKey, this.census, this.current))
+  }
+}
