@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 // Two reference servers for scenario 2 (anonymous GET /login), to show where the
 // distance from the bare node:http page comes from:
 // - FLOOR=fastify: a Fastify route that sends the same bytes, nothing else;
-// - FLOOR=token: the same route, plus what CONTRACT.md requires of every form, done
+// - FLOOR=token: the same route, plus what docs/contract.md requires of every form, done
 //   the way Logon does it with the official plugins: a new anti-forgery secret for
 //   each visitor without one, kept in a signed HttpOnly cookie, and a token from it
 //   in the page.

@@ -33,7 +33,7 @@ import { fastifyTrustProxy } from './http/trust-proxy.js'
 import type { SessionSettings } from './http/sign-in.js'
 import { startPurge } from './jobs/purge.js'
 
-const BODY_LIMIT_BYTES = 64 * 1024 // CONTRACT.md: a larger body gets 413
+const BODY_LIMIT_BYTES = 64 * 1024 // docs/contract.md: a larger body gets 413
 const PURGE_INTERVAL_MS = 60_000
 // The parameter sets of the stored hashes change only as accounts sign in after a
 // change of PASSWORD_HASH_*: an hourly count keeps the dummies close (dummy-hashes.ts).
@@ -112,7 +112,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: fastifyTrustProxy(config.trustProxy),
     // A client that trickles its request in is cut off well within the 10 s that a
-    // graceful stop may take (CONTRACT.md).
+    // graceful stop may take (docs/contract.md).
     requestTimeout: 8_000,
     ...edgeErrorHandlers,
   })

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 
 // The one place that reads the environment (STYLE.md #10). Every variable of
-// CONTRACT.md is optional; a bad value stops the start with a line naming it.
+// docs/contract.md is optional; a bad value stops the start with a line naming it.
 
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true')
 
@@ -17,7 +17,7 @@ function wholeNumber({ min, max, message }: { min: number; max: number; message:
 }
 
 /**
- * TRUST_PROXY (CONTRACT.md): `false`; `true` = one proxy; a number = that many
+ * TRUST_PROXY (docs/contract.md): `false`; `true` = one proxy; a number = that many
  * proxies in a row; or a comma list of the proxies' addresses and CIDR ranges.
  * Fastify (through @fastify/proxy-addr) then walks X-Forwarded-For from the right,
  * past the trusted hops only, so the client address is the entry the nearest
@@ -54,7 +54,7 @@ const seconds = wholeNumber({
   message: 'must be a whole number of seconds greater than 0',
 })
 
-// A wait of the sign-in limits: CONTRACT.md allows at most 15 minutes.
+// A wait of the sign-in limits: docs/contract.md allows at most 15 minutes.
 const waitSeconds = wholeNumber({
   min: 1,
   max: 900,
@@ -116,7 +116,7 @@ const envSchema = z.object({
   }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Sign-in and registration limits (README "Sign-in limits", docs/decisions/0005).
-  // The bounds are CONTRACT.md's: at most 10 failures for a name from an address, a
+  // The bounds are docs/contract.md's: at most 10 failures for a name from an address, a
   // wait of at most 15 minutes, at least 200 registrations a minute; and NIST
   // 800-63B §5.2.2: at most 100 consecutive failures for an account.
   RATE_LIMITS: z

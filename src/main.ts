@@ -12,7 +12,7 @@ import { openPostgresDatabase } from './db/postgres.js'
 import { StartUp } from './start-up.js'
 
 // Process entry: config → database → migrate → buildApp → listen, and a graceful
-// stop on SIGTERM/SIGINT (CONTRACT.md: finish in-flight requests, close the
+// stop on SIGTERM/SIGINT (docs/contract.md: finish in-flight requests, close the
 // database, exit 0 within 10 s), from the first step of start-up on.
 const SHUTDOWN_GRACE_MS = 9_000
 // app.close() waits for every request in progress, even one whose client sends its

@@ -145,7 +145,7 @@ export type PasswordChangeResult =
 
 /**
  * Replaces a user's password after checking the current one, and ends every other
- * session of the account (CONTRACT.md): the new hash, the ended sessions and the
+ * session of the account (docs/contract.md): the new hash, the ended sessions and the
  * event commit together. The check and the write are tied by the password version
  * (compare and set in replacePasswordHash) rather than by a row lock held over the
  * hashing: hashing takes tens of milliseconds, and PGlite's transactions are

@@ -9,7 +9,7 @@ import {
   type SignInSubject,
 } from './sign-in-limits.js'
 
-// Every verification of a password goes through here (CONTRACT.md "Sign-in limits":
+// Every verification of a password goes through here (docs/contract.md "Sign-in limits":
 // sign-in, password change, account deletion, and the steps later issues add), so
 // each one is limited the same way (issue 9, finding 2):
 // 1. a place in the fair line of hashes (hash-queue.ts): a full line throws

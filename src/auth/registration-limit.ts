@@ -2,7 +2,7 @@ import type { Queryable } from '../db/database.js'
 import { retryAfterSeconds } from './limit-waits.js'
 import type { AttemptDecision } from './sign-in-limits.js'
 
-// Registrations per client address (issue 3; CONTRACT.md: never limited below 200
+// Registrations per client address (issue 3; docs/contract.md: never limited below 200
 // a minute). A plain count per fixed one-minute window, in the attempt_limits table
 // so that every instance shares it: enough to stop one address from filling the
 // members list or keeping the server busy hashing, far above what people need.

@@ -17,7 +17,7 @@ export function absoluteExpiry(createdAt: Date, remember: boolean, policy: Sessi
 
 /** When the idle limit ends the session if it stays unused; null for remember-me sessions. */
 export function idleExpiry(session: SessionTimes, policy: SessionPolicy): Date | null {
-  if (session.remember) return null // CONTRACT.md: remember-me is not subject to the idle limit
+  if (session.remember) return null // docs/contract.md: remember-me is not subject to the idle limit
   return new Date(session.lastSeenAt.getTime() + policy.idleTimeoutSeconds * 1000)
 }
 
@@ -44,7 +44,7 @@ export function isSessionExpired(session: SessionTimes, now: Date, policy: Sessi
 /**
  * Whether last_seen_at must be written now. Writing on every request would make
  * each page view a write; writing rarely would end sessions early, since the idle
- * limit counts from the stored value. CONTRACT.md enforces limits to within one
+ * limit counts from the stored value. docs/contract.md enforces limits to within one
  * second: the stored value may lag by 0.8 s here plus at most 0.2 s before the
  * batched write lands (SessionTouches), so one second in all, whatever the traffic
  * (or a tenth of a tiny idle limit).

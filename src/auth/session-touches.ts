@@ -4,7 +4,7 @@ import type { Queryable } from '../db/database.js'
 // round trip and a write on the hot path of every busy session. Instead the
 // session plugin notes the touch here, and a timer writes all of them in one
 // statement. The stored value lags by at most the touch interval plus one flush
-// interval (0.8 s + 0.2 s), within CONTRACT.md's one second; a crash loses at
+// interval (0.8 s + 0.2 s), within docs/contract.md's one second; a crash loses at
 // most one flush of touches, which can only end a session slightly early.
 
 const MAX_BATCH = 5_000

@@ -102,7 +102,7 @@ export type SessionCreation =
  *   sign-in verified (issue 9, finding 4): a password change either committed before,
  *   and this finds another version, or waits for this commit and then ends this
  *   session with the others;
- * - ends the session this one replaces (fixation; CONTRACT.md "Session cookie");
+ * - ends the session this one replaces (fixation; docs/contract.md "Session cookie");
  * - ends the least recently used sessions beyond maxSessionsPerAccount, so a flood of
  *   sign-ins cannot grow the table without bound (SESSIONS_PER_ACCOUNT).
  * Separate statements, not one: under READ COMMITTED each later statement sees what

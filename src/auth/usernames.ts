@@ -1,4 +1,4 @@
-// Usernames (CONTRACT.md): 2 to 32 code points after NFKC, letters of any script
+// Usernames (docs/contract.md): 2 to 32 code points after NFKC, letters of any script
 // (with their combining marks, which scripts such as Devanagari need), digits,
 // "_", "-" and "."; compared after NFKC and full case folding.
 

@@ -49,7 +49,7 @@ export interface Subscription {
 
 /**
  * The database could not be reached or stopped answering. Routes never catch it:
- * the error handler turns it into a short 503 (CONTRACT.md).
+ * the error handler turns it into a short 503 (docs/contract.md).
  */
 export class DatabaseUnavailableError extends Error {
   readonly code = 'DB_UNAVAILABLE'

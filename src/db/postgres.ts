@@ -10,7 +10,7 @@ import {
 } from './database.js'
 
 // Timeouts chosen so a database that stops answering turns into a 503 within the
-// 5 s of CONTRACT.md: at most 2 s to get a connection, 2.5 s for one statement.
+// 5 s of docs/contract.md: at most 2 s to get a connection, 2.5 s for one statement.
 // The server cancels a statement itself after 2 s (statement_timeout, lock_timeout):
 // a statement given up on only by the client could still commit after the 503.
 const CONNECT_TIMEOUT_MS = 2_000

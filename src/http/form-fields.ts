@@ -7,7 +7,7 @@ export const passwordField = z.string().max(8192)
 
 /**
  * A text field of a body that failed validation, to show back in the form (the
- * typed username is kept, CONTRACT.md); anything but a string is dropped.
+ * typed username is kept, docs/contract.md); anything but a string is dropped.
  */
 export function typedText(body: unknown, field: string, maxLength = 256): string {
   const value = (body as Record<string, unknown> | null | undefined)?.[field]

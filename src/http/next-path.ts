@@ -1,4 +1,4 @@
-// Where a sign-in may send the browser afterwards (CONTRACT.md): only a path on
+// Where a sign-in may send the browser afterwards (docs/contract.md): only a path on
 // this site. "//evil.example" and "/\evil.example" are read by browsers as
 // protocol-relative URLs to another host, and control characters (C0 and C1) can
 // be dropped by a browser to the same effect (OWASP Unvalidated Redirects cheat

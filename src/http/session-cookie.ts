@@ -1,6 +1,6 @@
 import type { CookieSerializeOptions } from '@fastify/cookie'
 
-// CONTRACT.md "Session cookie". The __Host- prefix (RFC 6265bis §4.1.3.2) makes the
+// docs/contract.md "Session cookie". The __Host- prefix (RFC 6265bis §4.1.3.2) makes the
 // browser refuse the cookie unless it is Secure, host-only and Path=/, so a sibling
 // subdomain cannot plant or overwrite it.
 export function sessionCookieName(secure: boolean): string {

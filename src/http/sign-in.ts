@@ -52,7 +52,7 @@ function resetClientState(reply: FastifyReply, settings: SessionSettings): void 
 }
 
 /**
- * Every sign-in issues a new session (CONTRACT.md): the session whose cookie came
+ * Every sign-in issues a new session (docs/contract.md): the session whose cookie came
  * with the request is ended in the same transaction, against session fixation; the
  * account's other devices keep theirs, but for the least recently used beyond
  * SESSIONS_PER_ACCOUNT. Only a session that validated is ended: a cookie naming

@@ -3,7 +3,7 @@ import { formatDuration } from '../views/format.js'
 import { translatorFor } from './pages.js'
 
 // The answer to an attempt refused by the sign-in or registration limits: 429 with
-// Retry-After (CONTRACT.md "Sign-in limits"), and the form again with a message
+// Retry-After (docs/contract.md "Sign-in limits"), and the form again with a message
 // saying when to try again.
 
 /** A wait as people say it: whole minutes from a minute on, rounded up, never shorter. */

@@ -3,7 +3,7 @@ import type { PageContext } from './page-context.js'
 
 /**
  * Every form that changes state: a POST carrying the anti-forgery token as a hidden
- * input (CONTRACT.md: clients submit every hidden input of the form they loaded),
+ * input (docs/contract.md: clients submit every hidden input of the form they loaded),
  * with an optional form-level error announced to assistive technology.
  */
 export function PostForm({

@@ -405,7 +405,7 @@ describe(
 
     // Regression: a transaction on a connection that stopped answering used to wait
     // for the statement timeout twice (the statement, then a ROLLBACK on the dead
-    // connection): 5.0 s, at the edge of CONTRACT.md's 5 s to a 503.
+    // connection): 5.0 s, at the edge of docs/contract.md's 5 s to a 503.
     const hangs: {
       where: string
       fn: (tx: Queryable, proxy: TcpProxy) => Promise<unknown>

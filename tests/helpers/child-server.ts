@@ -11,7 +11,7 @@ import { httpRequest } from './http-request.js'
 
 export const PROJECT_DIR = fileURLToPath(new URL('../../', import.meta.url))
 
-/** Every variable the app reads (CONTRACT.md and src/config.ts): a child gets only those it is given. */
+/** Every variable the app reads (docs/contract.md and src/config.ts): a child gets only those it is given. */
 const APP_VARIABLES = [
   'NODE_ENV',
   'PORT',

@@ -2,7 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 
 // A small browser stand-in over app.inject: it keeps cookies as a browser would
 // (set, replace, delete on Max-Age=0 or a past Expires) and submits forms with
-// every hidden input they carry, as CONTRACT.md says clients do.
+// every hidden input they carry, as docs/contract.md says clients do.
 
 export interface SetCookie {
   name: string

@@ -6,7 +6,7 @@ import { hiddenInputs, setCookie, TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
-// CONTRACT.md "Sign-in limits" and README "Sign-in limits", through the real app,
+// docs/contract.md "Sign-in limits" and README "Sign-in limits", through the real app,
 // with small limits from the environment and the test clock instead of waiting.
 // Client addresses come from X-Forwarded-For (TRUST_PROXY=true); every test uses
 // addresses of its own, so the per-address counters of one do not reach another.

@@ -11,7 +11,7 @@ import {
   type ChildServer,
 } from '../helpers/child-server.js'
 
-// CONTRACT.md: "a bad value stops the start with a non-zero exit and a line that
+// docs/contract.md: "a bad value stops the start with a non-zero exit and a line that
 // names the variable".
 
 // Each row starts a process (~1.5 s of CPU): one or two per kind of check.

@@ -14,7 +14,7 @@ import { createTestSchema, type TestSchema } from '../helpers/pg-schema.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
 import { TEST_SECRET } from '../helpers/test-app.js'
 
-// CONTRACT.md: "A database that does not answer: every request that needs it gets
+// docs/contract.md: "A database that does not answer: every request that needs it gets
 // 503 within 5 s with a short plain message; /readyz turns 503 within 5 s and back
 // to 200 within 10 s of the database's return." The app talks to the real
 // PostgreSQL server through a TCP proxy the tests can cut.
@@ -42,7 +42,7 @@ async function readyWithin(app: FastifyInstance, timeoutMs: number): Promise<num
   assert.fail(`/readyz still answered ${last} ${timeoutMs} ms after the database came back`)
 }
 
-/** The 503 of CONTRACT.md: short, plain text, nothing of the failure inside. */
+/** The 503 of docs/contract.md: short, plain text, nothing of the failure inside. */
 function assertPlainUnavailable(response: LightMyRequestResponse, what: string): void {
   assert.equal(response.statusCode, 503, `${what}: ${response.body.slice(0, 200)}`)
   assert.match(String(response.headers['content-type']), /^text\/plain/, what)

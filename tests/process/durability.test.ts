@@ -5,7 +5,7 @@ import { TEST_DATABASE_URL } from '../helpers/databases.js'
 import { HttpBrowser } from '../helpers/http-request.js'
 import { createTestSchema } from '../helpers/pg-schema.js'
 
-// CONTRACT.md: "A 303 after a write means the write is committed: it survives a
+// docs/contract.md: "A 303 after a write means the write is committed: it survives a
 // crash (SIGKILL) of the process right after, on either engine."
 
 const USERNAME = 'Durable_Dana'

@@ -9,7 +9,7 @@ import {
 } from '../helpers/child-server.js'
 import { HttpBrowser, sendRequest } from '../helpers/http-request.js'
 
-// CONTRACT.md: "SIGTERM or SIGINT: stop accepting, finish in-flight requests, close
+// docs/contract.md: "SIGTERM or SIGINT: stop accepting, finish in-flight requests, close
 // the database, exit 0 within 10 s."
 
 interface LogLine {

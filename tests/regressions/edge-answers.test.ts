@@ -5,7 +5,7 @@ import { TestClient } from '../helpers/client.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // Answers Fastify writes before any hook runs once came as its own JSON, without
-// the security headers that every response must carry (CONTRACT.md).
+// the security headers that every response must carry (docs/contract.md).
 
 describe('answers before routing', () => {
   let t: TestApp

@@ -7,7 +7,7 @@ import { exitWithin, startServer, tempDir, type ChildServer } from '../helpers/c
 
 // Regression: a client that sent its headers and trickled the body in a byte a
 // second held app.close() until close-with-grace's 9 s delay ran out: SIGTERM
-// exited 1 without closing the database. CONTRACT.md: "SIGTERM or SIGINT: stop
+// exited 1 without closing the database. docs/contract.md: "SIGTERM or SIGINT: stop
 // accepting, finish in-flight requests, close the database, exit 0 within 10 s."
 
 let dir: Awaited<ReturnType<typeof tempDir>> | undefined

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from '../../src/config.js'
 
 const SECRET = 'a-server-secret-of-at-least-32-characters'
 
-describe('config: defaults (CONTRACT.md)', () => {
+describe('config: defaults (docs/contract.md)', () => {
   const config = loadConfig({})
   const defaults: [string, (c: Config) => unknown, unknown][] = [
     ['PORT is 3000', (c) => c.port, 3000],

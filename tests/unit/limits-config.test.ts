@@ -62,7 +62,7 @@ describe('config: limit values outside the contract stop the start', () => {
   const bad: [string, string, string][] = [
     ['RATE_LIMITS', 'false', 'only on or off'],
     ['RATE_LIMITS', 'OFF', 'only on or off'],
-    ['SIGN_IN_FAILURES_PER_NAME_ADDRESS', '11', 'CONTRACT.md: at most 10'],
+    ['SIGN_IN_FAILURES_PER_NAME_ADDRESS', '11', 'docs/contract.md: at most 10'],
     ['SIGN_IN_FAILURES_PER_NAME_ADDRESS', '0', 'a limit of 0 refuses everyone'],
     ['SIGN_IN_FAILURES_PER_ACCOUNT', '101', 'NIST 800-63B: at most 100'],
     ['SIGN_IN_FAILURES_PER_ADDRESS', '0', 'a limit of 0 refuses everyone'],
@@ -70,9 +70,9 @@ describe('config: limit values outside the contract stop the start', () => {
     ['SIGN_IN_ADDRESS_WINDOW', '0', 'a window of 0 counts nothing'],
     ['SIGN_IN_ACCOUNT_WINDOW', '15m', 'seconds, as digits'],
     ['SIGN_IN_FIRST_WAIT', '0', 'a wait of 0 is no limit'],
-    ['SIGN_IN_MAX_WAIT', '901', 'CONTRACT.md: at most 15 minutes'],
+    ['SIGN_IN_MAX_WAIT', '901', 'docs/contract.md: at most 15 minutes'],
     ['SIGN_IN_MAX_WAIT', ' 60', 'digits only'],
-    ['REGISTRATIONS_PER_MINUTE', '199', 'CONTRACT.md: never below 200 a minute'],
+    ['REGISTRATIONS_PER_MINUTE', '199', 'docs/contract.md: never below 200 a minute'],
     ['REGISTRATIONS_PER_MINUTE', '300.5', 'whole numbers only'],
   ]
   for (const [name, value, why] of bad) {

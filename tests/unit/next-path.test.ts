@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { safeNextPath } from '../../src/http/next-path.js'
 
-// CONTRACT.md: `next` is honoured only when it starts with a single "/" (not "//" or
+// docs/contract.md: `next` is honoured only when it starts with a single "/" (not "//" or
 // "/\"), has no scheme and no control characters; otherwise sign-in lands on "/".
 
 describe('safeNextPath: local paths are kept', () => {

@@ -12,7 +12,7 @@ import {
 } from '../../src/auth/session-expiry.js'
 import type { SessionPolicy } from '../../src/config.js'
 
-// CONTRACT.md defaults: idle 1800 s, absolute 43200 s, remember-me 2592000 s; a
+// docs/contract.md defaults: idle 1800 s, absolute 43200 s, remember-me 2592000 s; a
 // remember-me session is not subject to the idle limit; limits hold to within 1 s.
 const POLICY: SessionPolicy = {
   idleTimeoutSeconds: 1800,
@@ -156,7 +156,7 @@ describe('session expiry: writing last_seen_at', () => {
   }
 
   test('touch interval plus one batched flush keep last_seen_at within one second', () => {
-    // CONTRACT.md: limits are enforced to within one second.
+    // docs/contract.md: limits are enforced to within one second.
     for (const idle of [1, 5, 60, 1800, 86400]) {
       const lagMs =
         touchIntervalMs({ ...POLICY, idleTimeoutSeconds: idle }) + TOUCH_FLUSH_INTERVAL_MS

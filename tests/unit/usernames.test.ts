@@ -7,7 +7,7 @@ import {
   usernameKey,
 } from '../../src/auth/usernames.js'
 
-// CONTRACT.md: 2 to 32 code points after NFKC of letters of any script, digits, "_",
+// docs/contract.md: 2 to 32 code points after NFKC of letters of any script, digits, "_",
 // "-" and "."; compared after NFKC and full case folding; shown as first typed.
 
 /** The comparison key of a name that must be accepted. */

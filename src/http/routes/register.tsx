@@ -121,6 +121,6 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
   }
 
   app.post('/register', handleRegister)
-  // The original lesson app's address, kept working (CONTRACT.md).
+  // The original lesson app's address, kept working (docs/contract.md).
   app.post('/regist', handleRegister)
 }
