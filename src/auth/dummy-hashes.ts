@@ -60,8 +60,16 @@ export class DummyHashes {
 
   constructor(private readonly current: PasswordHashParams) {}
 
+  /**
+   * Counts the parameter sets and makes their dummies now, so that no request waits
+   * for one to be made (nor fails for it when the line of hashes is full).
+   */
   async refresh(db: Queryable): Promise<void> {
-    this.census = await countHashParameters(db)
+    const census = await countHashParameters(db)
+    await Promise.all(
+      [this.current, ...census.sets.map((set) => set.params)].map(dummyPasswordHash),
+    )
+    this.census = census
   }
 
   forUnknownName(nameKey: string): Promise<string> {

@@ -132,6 +132,11 @@ export function dummyPasswordHash(params: PasswordHashParams): Promise<string> {
   if (!dummy) {
     dummy = hashPassword(randomBytes(16).toString('hex'), params)
     dummyHashes.set(key, dummy)
+    // A failed making (the line of hashes was full) must not stay: every unknown
+    // name of that parameter set would fail with it, and real names would not.
+    dummy.catch(() => {
+      if (dummyHashes.get(key) === dummy) dummyHashes.delete(key)
+    })
   }
   return dummy
 }
