@@ -140,6 +140,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // After the routes stop (onClose runs in reverse order), before the database closes.
   if (caches) app.addHook('onClose', () => caches.close())
   app.decorate('caches', caches ?? null)
+  app.decorate('registrationOpen', config.registrationOpen)
 
   const sessions: SessionSettings = {
     db,

@@ -85,6 +85,7 @@ const envSchema = z.object({
   COOKIE_SECURE: booleanFlag.optional(),
   TRUST_PROXY: trustProxy.default(false),
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  REGISTRATION: z.enum(['open', 'closed'], 'must be open or closed').default('open'),
   PASSWORD_MIN_LENGTH: wholeNumber({
     min: 8,
     max: 1024,
@@ -203,6 +204,8 @@ export interface Config {
   /** Fastify's `trustProxy`: false, a number of proxy hops, or the proxies' addresses. */
   readonly trustProxy: false | number | readonly string[]
   readonly secretKey: string | undefined
+  /** false with REGISTRATION=closed: no new accounts (say, while importing old ones). */
+  readonly registrationOpen: boolean
   readonly passwordMinLength: number
   readonly passwordHash: PasswordHashParams
   /** How many password hashes run at once; more wait their turn. */
@@ -242,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure: e.COOKIE_SECURE ?? production,
     trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze(e.TRUST_PROXY) : e.TRUST_PROXY,
     secretKey: e.SECRET_KEY,
+    registrationOpen: e.REGISTRATION === 'open',
     passwordMinLength: e.PASSWORD_MIN_LENGTH,
     passwordHash: Object.freeze({
       memoryCost: e.PASSWORD_HASH_MEMORY_KIB,

@@ -43,10 +43,11 @@ const MESSAGE_BY_STATUS: Record<number, MessageKey> = {
  */
 function errorPageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
   const t = translatorFor(request)
+  const registrationOpen = request.server.registrationOpen
   if (request.user && typeof reply.generateCsrf === 'function') {
-    return { t, user: request.user, csrfToken: reply.generateCsrf() }
+    return { t, user: request.user, csrfToken: reply.generateCsrf(), registrationOpen }
   }
-  return { t, user: null, csrfToken: '' }
+  return { t, user: null, csrfToken: '', registrationOpen }
 }
 
 function sendErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number) {

@@ -13,7 +13,12 @@ export function translatorFor(_request: FastifyRequest): Translate {
 
 /** The context every page receives: words, the signed-in user, a form token. */
 export function pageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
-  return { t: translatorFor(request), user: request.user, csrfToken: reply.generateCsrf() }
+  return {
+    t: translatorFor(request),
+    user: request.user,
+    csrfToken: reply.generateCsrf(),
+    registrationOpen: request.server.registrationOpen,
+  }
 }
 
 export function sendPage(reply: FastifyReply, statusCode: number, page: JSX.Element): FastifyReply {

@@ -6,6 +6,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** What this instance keeps in memory (src/cache/), or null when caching is off. */
     caches: Caches | null
+    /** false with REGISTRATION=closed (config.registrationOpen). */
+    registrationOpen: boolean
   }
 
   interface FastifyRequest {

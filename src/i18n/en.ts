@@ -21,6 +21,7 @@ export const en = {
   'register.title': 'Create an account',
   'register.submit': 'Create account',
   'register.haveAccount': 'Already have an account?',
+  'register.closed': 'New accounts cannot be created at the moment.',
   'register.usernameHint': '2 to 32 letters, digits, "_", "-" or ".".',
   'register.passwordHint':
     'At least {min} characters. Long phrases are good; very common passwords are refused.',

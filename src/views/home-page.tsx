@@ -48,10 +48,15 @@ export function SignedOutHomePage({ ctx }: { ctx: PageContext }) {
       <p class="actions">
         <a href="/login" role="button">
           {t('nav.signIn')}
-        </a>{' '}
-        <a href="/register" role="button" class="secondary">
-          {t('nav.register')}
         </a>
+        {ctx.registrationOpen && (
+          <>
+            {' '}
+            <a href="/register" role="button" class="secondary">
+              {t('nav.register')}
+            </a>
+          </>
+        )}
       </p>
     </Layout>
   )

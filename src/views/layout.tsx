@@ -54,9 +54,11 @@ export function Layout({
                   <li>
                     <a href="/login">{t('nav.signIn')}</a>
                   </li>
-                  <li>
-                    <a href="/register">{t('nav.register')}</a>
-                  </li>
+                  {ctx.registrationOpen && (
+                    <li>
+                      <a href="/register">{t('nav.register')}</a>
+                    </li>
+                  )}
                 </>
               )}
             </ul>

@@ -38,9 +38,11 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
         </label>
         <button type="submit">{t('login.submit')}</button>
       </PostForm>
-      <p>
-        {t('login.noAccount')} <a href="/register">{t('nav.register')}</a>
-      </p>
+      {ctx.registrationOpen && (
+        <p>
+          {t('login.noAccount')} <a href="/register">{t('nav.register')}</a>
+        </p>
+      )}
     </Layout>
   )
 }

@@ -6,4 +6,6 @@ export interface PageContext {
   t: Translate
   user: SessionUser | null
   csrfToken: string
+  /** false with REGISTRATION=closed: no page offers to create an account. */
+  registrationOpen: boolean
 }

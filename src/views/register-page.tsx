@@ -13,6 +13,20 @@ export interface RegisterForm {
   passwordMinLength: number
 }
 
+/** What /register shows with REGISTRATION=closed: no form, nothing to submit. */
+export function RegistrationClosedPage({ ctx }: { ctx: PageContext }) {
+  const { t } = ctx
+  return (
+    <Layout ctx={ctx} title={t('register.title')}>
+      <h1>{t('register.title')}</h1>
+      <p id="registration-closed">{t('register.closed')}</p>
+      <p>
+        {t('register.haveAccount')} <a href="/login">{t('nav.signIn')}</a>
+      </p>
+    </Layout>
+  )
+}
+
 export function RegisterPage({ ctx, form }: { ctx: PageContext; form: RegisterForm }) {
   const { t } = ctx
   return (

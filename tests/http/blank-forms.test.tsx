@@ -20,7 +20,12 @@ before(async () => {
 })
 after(() => t?.close())
 
-const ctxFor = (csrfToken: string) => ({ t: translator('en'), user: null, csrfToken })
+const ctxFor = (csrfToken: string) => ({
+  t: translator('en'),
+  user: null,
+  csrfToken,
+  registrationOpen: true,
+})
 
 test('each visitor gets the full render of the empty sign-in form, with a token of their own', async () => {
   const pages = []

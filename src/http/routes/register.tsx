@@ -11,7 +11,11 @@ import { admitPasswordHashing, PasswordHashingBusyError } from '../../auth/passw
 import { countRegistrationAttempt } from '../../auth/registration-limit.js'
 import { signInSubject } from '../../auth/sign-in-limits.js'
 import type { LimitsPolicy } from '../../config.js'
-import { RegisterPage, type RegisterForm } from '../../views/register-page.js'
+import {
+  RegisterPage,
+  RegistrationClosedPage,
+  type RegisterForm,
+} from '../../views/register-page.js'
 import { BlankForm } from '../blank-form.js'
 import { renewDeviceCookie, type DeviceCookieSettings } from '../device-cookie.js'
 import { passwordField, typedText, usernameField } from '../form-fields.js'
@@ -30,6 +34,17 @@ export interface RegisterRouteOptions {
 
 export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOptions) {
   const { db, now } = opts.sessions
+
+  if (!app.registrationOpen) {
+    // REGISTRATION=closed: the addresses stay (a bookmark or an old client gets a
+    // clear answer, not a 404) and nothing behind them runs, no hashing, no count.
+    const closed = (request: FastifyRequest, reply: FastifyReply) =>
+      sendPage(reply, 403, <RegistrationClosedPage ctx={pageContext(request, reply)} />)
+    app.get('/register', closed)
+    app.post('/register', closed)
+    app.post('/regist', closed)
+    return
+  }
 
   function showForm(
     request: FastifyRequest,
