@@ -26,6 +26,19 @@ export function clientAddressKey(ip: string): string {
     .join(':')}::/64`
 }
 
+/**
+ * The network a client address belongs to, for shares of a resource that a client
+ * may hold only a little of at once (the line of hashes): an IPv4 address, or the
+ * IPv6 /56 of a /64 key. A home or a small site is usually given a /56 (RIPE-690),
+ * so one customer holds 256 /64s: counted by /64 they would take 256 shares.
+ */
+export function clientNetworkKey(addressKey: string): string {
+  if (!addressKey.endsWith('::/64')) return addressKey
+  const groups = addressKey.slice(0, -'::/64'.length).split(':')
+  const fourth = (parseInt(groups[3] ?? '0', 16) & 0xff00).toString(16)
+  return `${groups.slice(0, 3).join(':')}:${fourth}::/56`
+}
+
 /** The eight 16-bit groups of a valid IPv6 address (isIP has checked it). */
 function ipv6Groups(address: string): number[] {
   const [head = '', tail] = address.toLowerCase().split('::')

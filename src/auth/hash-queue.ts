@@ -1,3 +1,5 @@
+import { clientNetworkKey } from './client-address.js'
+
 // The line of password hashes, shared fairly (issue 9, findings 2 and 3).
 //
 // argon2 is the one costly thing a client can make Logon do, so the line in front of
@@ -6,11 +8,14 @@
 //   the database keep a core during a storm of sign-ins (docs/decisions/0003).
 // - A bounded line: past `threads × WAITING_PER_THREAD` admitted, a new claimant is
 //   refused at once (`busy`: 503), instead of every request waiting behind a flood.
-// - No one client takes more than its share: one client address, and one account,
-//   may hold at most SHARE_OF_LINE of the line (`over_share`: 429 for that client
-//   only), and the hashes waiting are served round-robin by client address, so a
-//   sign-in from anyone else waits behind at most one hash of each busy address, not
-//   behind the whole flood of one.
+// - No one client takes more than its share: one client network (an IPv4 address or
+//   an IPv6 /56, clientNetworkKey), and one account, may hold at most SHARE_OF_LINE
+//   of the line (`over_share`: 429 for that client only), and the hashes waiting are
+//   served round-robin by network, so a sign-in from anyone else waits behind at
+//   most one hash of each busy network, not behind the whole flood of one.
+// - The last RESERVED_FOR_NEWCOMERS of the line is kept for networks that hold no
+//   place: a handful of flooding networks, each within its share, fill the rest but
+//   not that part, so someone else's sign-in still gets in.
 //
 // Admission is a lease taken before the attempt is counted by the sign-in limits, so
 // a request refused for load has counted nothing, and the attempt's later hashes (a
@@ -20,10 +25,12 @@ const WAITING_PER_THREAD = 32
 /** The part of the line one client address or one account may hold. */
 const SHARE_OF_LINE = 1 / 8
 const MIN_SHARE = 2
+/** The part of the line only a network holding no place may take. */
+const RESERVED_FOR_NEWCOMERS = 1 / 4
 
 /** Who asks for a hash, as the line counts them. */
 export interface HashClaimant {
-  /** clientAddressKey of the request. */
+  /** clientAddressKey of the request; shares count by its network (clientNetworkKey). */
   address: string
   /** A key of the account the password is for (the folded name's digest), if any. */
   account?: string | undefined
@@ -59,6 +66,11 @@ export class FairHashQueue {
     return Math.max(MIN_SHARE, Math.ceil(this.capacity * SHARE_OF_LINE))
   }
 
+  /** Places only a network holding none may take. */
+  get reserved(): number {
+    return Math.max(this.threads, Math.ceil(this.capacity * RESERVED_FOR_NEWCOMERS))
+  }
+
   load(): { running: number; waiting: number; admitted: number } {
     return { running: this.running, waiting: this.waitingCount, admitted: this.admitted }
   }
@@ -69,10 +81,15 @@ export class FairHashQueue {
    */
   admit(claimant?: HashClaimant): HashAdmission {
     if (this.admitted >= this.capacity) return { ok: false, reason: 'busy' }
+    const network = claimant ? clientNetworkKey(claimant.address) : 'local'
     const keys: string[] = []
-    if (claimant) keys.push(`address ${claimant.address}`)
+    if (claimant) keys.push(`network ${network}`)
     if (claimant?.account !== undefined) keys.push(`account ${claimant.account}`)
     if (keys.some((key) => (this.heldBy.get(key) ?? 0) >= this.share)) {
+      return { ok: false, reason: 'over_share' }
+    }
+    const holdsAPlace = claimant !== undefined && this.heldBy.has(`network ${network}`)
+    if (holdsAPlace && this.admitted >= this.capacity - this.reserved) {
       return { ok: false, reason: 'over_share' }
     }
     this.admitted += 1
@@ -81,7 +98,7 @@ export class FairHashQueue {
     return {
       ok: true,
       lease: {
-        run: (work) => this.run(claimant?.address ?? 'local', work),
+        run: (work) => this.run(network, work),
         release: () => {
           if (!held) return
           held = false
