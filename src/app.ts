@@ -151,6 +151,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   }
   const passwordAttempts: PasswordAttemptContext = { db, limits: config.limits, now }
   const devices: DeviceCookieSettings = {
+    db,
     keys: deviceTokenKeys(deps.secret),
     cookieSecure: config.cookieSecure,
   }

@@ -12,6 +12,7 @@ import {
   PASSWORD_MAX_LENGTH,
   verifyPasswordHash,
 } from './passwords.js'
+import { forgetDeviceTokens } from './device-tokens.js'
 import { invalidateUserSessions } from './sessions.js'
 import { checkUsername } from './usernames.js'
 import {
@@ -51,7 +52,7 @@ export type RegistrationResult =
 export async function registerAccount(
   db: Queryable,
   input: { username: string; password: string },
-  { policy, now, lease }: { policy: AccountPolicy; now: Date; lease?: HashLease },
+  { policy, now, lease }: { policy: AccountPolicy; now: Date; lease: HashLease },
 ): Promise<RegistrationResult> {
   const name = checkUsername(input.username)
   const password = checkPasswordPolicy(input.password, policy.passwordMinLength)
@@ -93,7 +94,7 @@ export type CredentialCheck =
 export async function verifyCredentials(
   db: Queryable,
   input: { username: string; password: string },
-  { policy, lease }: { policy: AccountPolicy; lease?: HashLease },
+  { policy, lease }: { policy: AccountPolicy; lease: HashLease },
 ): Promise<CredentialCheck> {
   const name = checkUsername(input.username)
   const user = name.ok ? await findUserByUsernameKey(db, name.key) : null
@@ -124,18 +125,8 @@ export async function verifyCredentials(
   return { ok: true, user }
 }
 
-/** verifyCredentials for callers that need only the user: null for any failure. */
-export async function authenticate(
-  db: Queryable,
-  input: { username: string; password: string },
-  options: { policy: AccountPolicy },
-): Promise<User | null> {
-  const result = await verifyCredentials(db, input, options)
-  return result.ok ? result.user : null
-}
-
 export type PasswordChangeResult =
-  | { ok: true }
+  | { ok: true; passwordVersion: number }
   | { ok: false; field: 'current_password'; code: 'password_wrong' }
   | {
       ok: false
@@ -145,12 +136,16 @@ export type PasswordChangeResult =
 
 /**
  * Replaces a user's password after checking the current one, and ends every other
- * session of the account (docs/contract.md): the new hash, the ended sessions and the
- * event commit together. The check and the write are tied by the password version
- * (compare and set in replacePasswordHash) rather than by a row lock held over the
- * hashing: hashing takes tens of milliseconds, and PGlite's transactions are
- * exclusive. A change that lost a race to another is `password_wrong`: what it
- * verified is not the current password any more.
+ * session of the account (docs/contract.md) and every device token: the new hash, the
+ * ended sessions, the tokens and the event commit together. The check and the write
+ * are tied by the password version (compare and set in replacePasswordHash) rather
+ * than by a row lock held over the hashing: hashing takes tens of milliseconds, and
+ * PGlite's transactions are exclusive. A change that lost a race to another is
+ * `password_wrong`: what it verified is not the current password any more.
+ *
+ * The new password's policy is checked first, before any hashing: a weak new
+ * password says nothing of the current one, so a caller that counts checks of the
+ * current password (the account page) can refuse it without counting a guess.
  */
 export async function changePassword(
   db: Database,
@@ -161,28 +156,29 @@ export async function changePassword(
     now,
     origin,
     lease,
-  }: { policy: AccountPolicy; now: Date; origin: AuthEventOrigin; lease?: HashLease },
+  }: { policy: AccountPolicy; now: Date; origin: AuthEventOrigin; lease: HashLease },
 ): Promise<PasswordChangeResult> {
+  const check = checkPasswordPolicy(input.newPassword, policy.passwordMinLength)
+  if (!check.ok) return { ok: false, field: 'new_password', code: check.code }
   const wrong = { ok: false, field: 'current_password', code: 'password_wrong' } as const
   const user = await findUserById(db, userId)
   if (!user || !(await verifyPasswordHash(user.passwordHash, input.currentPassword, lease))) {
     return wrong
   }
-  const check = checkPasswordPolicy(input.newPassword, policy.passwordMinLength)
-  if (!check.ok) return { ok: false, field: 'new_password', code: check.code }
   const passwordHash = await hashPassword(input.newPassword, policy.passwordHash, lease)
-  const changed = await db.transaction(async (tx) => {
+  const passwordVersion = await db.transaction(async (tx) => {
     const version = await replacePasswordHash(tx, {
       userId,
       verifiedVersion: user.passwordVersion,
       passwordHash,
     })
-    if (version === null) return false
+    if (version === null) return null
     await invalidateUserSessions(tx, userId, { exceptSessionId: currentSessionId })
+    await forgetDeviceTokens(tx, userId)
     await recordAuthEvent(tx, { userId, kind: 'password_changed', at: now, ...origin })
-    return true
+    return version
   })
-  return changed ? { ok: true } : wrong
+  return passwordVersion === null ? wrong : { ok: true, passwordVersion }
 }
 
 /**
@@ -192,7 +188,7 @@ export async function changePassword(
 export async function deleteAccount(
   db: Queryable,
   { userId, password }: { userId: number; password: string },
-  { lease }: { lease?: HashLease } = {},
+  { lease }: { lease: HashLease },
 ): Promise<{ ok: true } | { ok: false; code: 'password_wrong' }> {
   const user = await findUserById(db, userId)
   const verified = user !== null && (await verifyPasswordHash(user.passwordHash, password, lease))

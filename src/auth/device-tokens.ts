@@ -1,21 +1,30 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Queryable } from '../db/database.js'
 
 // Device tokens (OWASP "Slow Brute Force Attack Prevention": device cookies). A
-// browser that signed in to an account carries a token for it, signed with the
-// server secret. With a valid token for the name it types, a sign-in counts on that
-// device's own counter instead of the account's, so strangers holding the account
-// counter over its limit cannot keep the owner out (issue 9, finding 6); the
-// device's counter holds its own guesses to the name + address limit.
+// browser that signed in to an account carries a token for it. With a live token for
+// the name it types, a sign-in counts on that device's own counter instead of the
+// account's, so strangers holding the account counter over its limit cannot keep the
+// owner out (issue 9, finding 6); the device's counter holds its own guesses to the
+// name + address limit.
+//
+// A token is good while two things hold:
+// - its signature (server secret) checks: a forged or altered cookie costs no query;
+// - its row in device_tokens is there, for the account of the typed name, at the
+//   account's current password version, not expired. The row is deleted when the
+//   token is used for a sign-in (rotated: a copy someone took earlier is worth
+//   nothing after the owner's next sign-in), goes stale when the password changes,
+//   and goes with the account.
 //
 // One cookie holds the tokens of the last few accounts signed in from this browser:
 //   entry = nameTag "." issuedAt "." nonce "." signature, entries joined by "~"
 // nameTag is a short prefix of the name's digest (which account, not a secret);
-// the signature covers the full digest, the time and the nonce. A token is
-// replaced by a new one at every sign-in it is used for (rotated at use), and is
-// worth nothing after DEVICE_TOKEN_MAX_AGE_SECONDS.
+// the signature covers the full digest, the time and the nonce.
 
 export const DEVICE_TOKEN_MAX_AGE_SECONDS = 180 * 86400
 const ACCOUNTS_PER_BROWSER = 5
+/** Browsers one account keeps tokens for; a sign-in beyond it drops the oldest. */
+export const DEVICE_TOKENS_PER_ACCOUNT = 50
 const NAME_TAG_LENGTH = 12
 const ENTRY_PATTERN = /^([\w-]{12})\.(\d{1,12})\.([\w-]{22})\.([\w-]{43})$/
 
@@ -34,11 +43,17 @@ function signature(keys: DeviceTokenKeys, nameKey: string, issuedAt: number, non
     .digest('base64url')
 }
 
+/** What the table keeps of a token: never the nonce itself. */
+function tokenDigest(nonce: string): string {
+  return createHash('sha256').update(nonce).digest('base64url')
+}
+
 /**
- * The device key (the nonce) of this browser's valid token for `nameKey`, or
- * undefined. Anything malformed, forged, for another name or too old is no token.
+ * The nonce of this browser's signed, unexpired token for `nameKey` (the folded
+ * name's digest), or undefined. Anything malformed, forged, for another name or too
+ * old is no token. Whether the server still holds it is isLiveDeviceToken's call.
  */
-export function deviceKeyFor(
+export function signedDeviceNonce(
   cookie: string | undefined,
   { keys, nameKey, now }: { keys: DeviceTokenKeys; nameKey: string; now: Date },
 ): string | undefined {
@@ -58,20 +73,89 @@ export function deviceKeyFor(
   return undefined
 }
 
+/** True when the server still holds the token, for this name's account as it is now. */
+export async function isLiveDeviceToken(
+  db: Queryable,
+  { nonce, usernameKey, now }: { nonce: string; usernameKey: string; now: Date },
+): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM device_tokens d
+       JOIN users u ON u.id = d.user_id AND u.password_version = d.password_version
+      WHERE d.token_digest = $1 AND u.username_key = $2 AND d.expires_at > $3`,
+    [tokenDigest(nonce), usernameKey, now],
+  )
+  return rows.length > 0
+}
+
 /**
- * The cookie after a successful sign-in to `nameKey`: a new token for it first
- * (replacing any older one for that name), then the others, at most a few.
+ * After a successful sign-in to `nameKey`: a new token for the account, replacing
+ * the one this browser used (if any), as a new cookie value, and its row. The
+ * account keeps at most DEVICE_TOKENS_PER_ACCOUNT rows; the oldest beyond go.
  */
-export function withNewDeviceToken(
+export async function issueDeviceToken(
+  db: Queryable,
   cookie: string | undefined,
-  { keys, nameKey, now }: { keys: DeviceTokenKeys; nameKey: string; now: Date },
-): string {
+  {
+    keys,
+    nameKey,
+    user,
+    now,
+  }: {
+    keys: DeviceTokenKeys
+    nameKey: string
+    user: { id: number; passwordVersion: number }
+    now: Date
+  },
+): Promise<string> {
   const tag = nameKey.slice(0, NAME_TAG_LENGTH)
+  const used = signedDeviceNonce(cookie, { keys, nameKey, now })
   const issuedAt = Math.floor(now.getTime() / 1000)
   const nonce = randomBytes(16).toString('base64url')
+  const expiresAt = new Date((issuedAt + DEVICE_TOKEN_MAX_AGE_SECONDS) * 1000)
+  // One statement: the used token goes, the new one comes, the oldest beyond the cap go.
+  await db.query(
+    `WITH spent AS (
+       DELETE FROM device_tokens WHERE token_digest = $1 AND user_id = $3
+     ), added AS (
+       INSERT INTO device_tokens (token_digest, user_id, password_version, created_at, expires_at)
+       VALUES ($2, $3, $4, $5, $6)
+     )
+     DELETE FROM device_tokens WHERE token_digest IN (
+       SELECT token_digest FROM device_tokens WHERE user_id = $3
+        ORDER BY created_at DESC OFFSET $7::int - 1
+     )`,
+    [
+      used === undefined ? '' : tokenDigest(used),
+      tokenDigest(nonce),
+      user.id,
+      user.passwordVersion,
+      now,
+      expiresAt,
+      DEVICE_TOKENS_PER_ACCOUNT,
+    ],
+  )
   const entry = `${tag}.${issuedAt}.${nonce}.${signature(keys, nameKey, issuedAt, nonce)}`
   const others = (cookie ?? '')
     .split('~')
     .filter((old) => ENTRY_PATTERN.test(old) && !old.startsWith(`${tag}.`))
   return [entry, ...others].slice(0, ACCOUNTS_PER_BROWSER).join('~')
+}
+
+/** A password change: every device token of the account is void (its version moved on). */
+export async function forgetDeviceTokens(db: Queryable, userId: number): Promise<void> {
+  await db.query('DELETE FROM device_tokens WHERE user_id = $1', [userId])
+}
+
+/** For the purge: deletes up to `limit` expired tokens; returns how many. */
+export async function deleteExpiredDeviceTokens(
+  db: Queryable,
+  { now, limit }: { now: Date; limit: number },
+): Promise<number> {
+  const rows = await db.query(
+    `DELETE FROM device_tokens WHERE token_digest IN (
+       SELECT token_digest FROM device_tokens WHERE expires_at <= $1 LIMIT $2
+     ) RETURNING 1`,
+    [now, limit],
+  )
+  return rows.length
 }

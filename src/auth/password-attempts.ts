@@ -46,8 +46,15 @@ export async function attemptPasswordCheck<T extends { ok: boolean }>(
 ): Promise<PasswordAttempt<T>> {
   const { db, limits } = context
   // RATE_LIMITS=off (benchmarks only) lifts the shares too; the line stays bounded.
+  // With a live device token the account's share is left out, as its counter is:
+  // strangers filling the account's share must not keep its owner's browser out.
   const admission = admitPasswordHashing(
-    limits.enabled ? { address: subject.addressKey, account: subject.nameKey } : undefined,
+    limits.enabled
+      ? {
+          address: subject.addressKey,
+          account: subject.deviceKey === undefined ? subject.nameKey : undefined,
+        }
+      : undefined,
   )
   if (!admission.ok) {
     if (admission.reason === 'busy') throw new PasswordHashingBusyError()
@@ -56,10 +63,11 @@ export async function attemptPasswordCheck<T extends { ok: boolean }>(
   const { lease } = admission
   try {
     let accountWaitUntil: Date | null = null
+    const claimedAt = context.now()
     if (limits.enabled) {
       const claim = await claimSignInAttempt(db, subject, {
         limits: limits.signIn,
-        now: context.now(),
+        now: claimedAt,
       })
       if (!claim.allowed) return { status: 'refused', retryAfterSeconds: claim.retryAfterSeconds }
       accountWaitUntil = claim.accountWaitUntil
@@ -74,6 +82,7 @@ export async function attemptPasswordCheck<T extends { ok: boolean }>(
         await giveBackSignInAttempt(db, subject, {
           limits: limits.signIn,
           now: context.now(),
+          claimedAt,
         }).catch(() => undefined)
       }
       throw error

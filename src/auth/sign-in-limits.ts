@@ -38,9 +38,14 @@ export interface SignInSubject {
   deviceKey?: string | undefined
 }
 
+/** A typed name as the limits (`nameKey`, a digest) and the users table (`usernameKey`) know it. */
+export function typedNameKeys(typedName: string): { nameKey: string; usernameKey: string } {
+  const key = usernameKey(typedName.trim())
+  return { nameKey: createHash('sha256').update(key).digest('base64url'), usernameKey: key }
+}
+
 export function signInSubject(typedName: string, ip: string, deviceKey?: string): SignInSubject {
-  const nameKey = createHash('sha256').update(usernameKey(typedName.trim())).digest('base64url')
-  return { nameKey, addressKey: clientAddressKey(ip), deviceKey }
+  return { nameKey: typedNameKeys(typedName).nameKey, addressKey: clientAddressKey(ip), deviceKey }
 }
 
 /**
@@ -190,21 +195,32 @@ async function latestWaitEnd(db: Queryable, counters: Counter[], now: Date) {
 type Statement = (gate: string) => string
 
 function chained(statements: Statement[]): string {
-  const gate = (i: number) => (i === 0 ? 'TRUE' : `(SELECT count(*) FROM s${i - 1}) >= 0`)
+  // The first gate names $1 (now) so that its type is known even when no statement
+  // uses it (a chain of deletes only).
+  const gate = (i: number) =>
+    i === 0 ? '$1::timestamptz IS NOT NULL' : `(SELECT count(*) FROM s${i - 1}) >= 0`
   const ctes = statements.slice(0, -1).map((sql, i) => `s${i} AS (${sql(gate(i))} RETURNING 1)`)
   const last = statements.at(-1)!(gate(statements.length - 1))
   return ctes.length > 0 ? `WITH ${ctes.join(', ')} ${last}` : last
 }
 
-/** Takes one attempt back from a counter; below its limit again, its wait is lifted. */
+/**
+ * Takes one attempt back from a counter; below its limit again, its wait is lifted.
+ * With `claimedAtParam`, only from the window the attempt was counted in: a window
+ * that started again since holds none of it.
+ */
 const giveBackStatement =
-  (scopeParam: number): Statement =>
+  (scopeParam: number, claimedAtParam?: number): Statement =>
   (gate) =>
     `UPDATE attempt_limits SET
        attempts = GREATEST(attempts - 1, 0),
        blocked_until = CASE WHEN attempts - 1 < $${scopeParam + 2}::int THEN LEAST(blocked_until, $1::timestamptz)
                             ELSE blocked_until END
-      WHERE scope = $${scopeParam}::text AND key = $${scopeParam + 1}::text AND ${gate}`
+      WHERE scope = $${scopeParam}::text AND key = $${scopeParam + 1}::text AND ${gate}${
+        claimedAtParam === undefined
+          ? ''
+          : ` AND window_started_at <= $${claimedAtParam}::timestamptz`
+      }`
 
 const deleteStatement =
   (scopeParam: number): Statement =>
@@ -249,13 +265,14 @@ export async function settleSuccessfulSignIn(
 export async function giveBackSignInAttempt(
   db: Queryable,
   subject: SignInSubject,
-  { limits, now }: { limits: SignInLimits; now: Date },
+  { limits, now, claimedAt }: { limits: SignInLimits; now: Date; claimedAt: Date },
 ): Promise<void> {
   const counters = countersOf(subject, limits)
   await runChain(
     db,
     counters.map((counter) => ({ counter, action: 'give_back' as const })),
     now,
+    claimedAt,
   )
 }
 
@@ -263,17 +280,20 @@ async function runChain(
   db: Queryable,
   touched: Array<{ counter: Counter; action: 'delete' | 'give_back' }>,
   now: Date,
+  claimedAt?: Date,
 ): Promise<void> {
   const ordered = [...touched].sort(
     (a, b) => SCOPE_ORDER.indexOf(a.counter.scope) - SCOPE_ORDER.indexOf(b.counter.scope),
   )
   const params: unknown[] = [now]
+  if (claimedAt !== undefined) params.push(claimedAt)
+  const claimedAtParam = claimedAt === undefined ? undefined : 2
   const statements = ordered.map(({ counter, action }) => {
     const first = params.length + 1
     params.push(counter.scope, counter.key)
     if (action === 'delete') return deleteStatement(first)
     params.push(counter.maxFailures)
-    return giveBackStatement(first)
+    return giveBackStatement(first, claimedAtParam)
   })
   await db.query(chained(statements), params)
 }

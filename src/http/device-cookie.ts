@@ -1,10 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   DEVICE_TOKEN_MAX_AGE_SECONDS,
-  deviceKeyFor,
-  withNewDeviceToken,
+  isLiveDeviceToken,
+  issueDeviceToken,
+  signedDeviceNonce,
   type DeviceTokenKeys,
 } from '../auth/device-tokens.js'
+import type { Queryable } from '../db/database.js'
 import { sessionCookieOptions } from './session-cookie.js'
 
 // The device tokens' cookie (src/auth/device-tokens.ts): HttpOnly, host-only and
@@ -12,6 +14,7 @@ import { sessionCookieOptions } from './session-cookie.js'
 // access; it only lets its browser's sign-ins count on a counter of their own.
 
 export interface DeviceCookieSettings {
+  db: Queryable
   keys: DeviceTokenKeys
   cookieSecure: boolean
 }
@@ -20,28 +23,47 @@ function deviceCookieName(secure: boolean): string {
   return secure ? '__Host-device' : 'device'
 }
 
-/** This browser's device key for the account `nameKey`, if it holds a valid token. */
-export function requestDeviceKey(
+/**
+ * This browser's device key for the account of the typed name: the nonce of a token
+ * that is signed and that the server still holds for that account. A cookie without
+ * a signed entry for the name costs no query.
+ */
+export async function requestDeviceKey(
   request: FastifyRequest,
-  nameKey: string,
+  name: { nameKey: string; usernameKey: string },
   { settings, now }: { settings: DeviceCookieSettings; now: Date },
-): string | undefined {
-  return deviceKeyFor(request.cookies[deviceCookieName(settings.cookieSecure)], {
+): Promise<string | undefined> {
+  const nonce = signedDeviceNonce(request.cookies[deviceCookieName(settings.cookieSecure)], {
     keys: settings.keys,
-    nameKey,
+    nameKey: name.nameKey,
     now,
   })
+  if (nonce === undefined) return undefined
+  const live = await isLiveDeviceToken(settings.db, {
+    nonce,
+    usernameKey: name.usernameKey,
+    now,
+  })
+  return live ? nonce : undefined
 }
 
-/** After a successful sign-in to `nameKey`: a new token for it (the old one is spent). */
-export function renewDeviceCookie(
+/**
+ * After a successful sign-in (or a new password) for the account: a new token for
+ * this browser; the one it used, if any, is deleted on the server.
+ */
+export async function renewDeviceCookie(
   request: FastifyRequest,
   reply: FastifyReply,
-  nameKey: string,
+  { nameKey, user }: { nameKey: string; user: { id: number; passwordVersion: number } },
   { settings, now }: { settings: DeviceCookieSettings; now: Date },
-): void {
+): Promise<void> {
   const name = deviceCookieName(settings.cookieSecure)
-  const value = withNewDeviceToken(request.cookies[name], { keys: settings.keys, nameKey, now })
+  const value = await issueDeviceToken(settings.db, request.cookies[name], {
+    keys: settings.keys,
+    nameKey,
+    user,
+    now,
+  })
   reply.setCookie(
     name,
     value,

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { deleteAuthEventsBefore } from '../auth/events.js'
+import { deleteExpiredDeviceTokens } from '../auth/device-tokens.js'
 import { deleteExpiredAttemptLimits } from '../auth/expired-attempt-limits.js'
 import { deleteExpiredSessions } from '../auth/sessions.js'
 import type { SessionPolicy } from '../config.js'
@@ -18,7 +19,7 @@ async function inBatches(deleteBatch: () => Promise<number>): Promise<void> {
 }
 
 /**
- * One purge run: expired sessions, old auth events, and, given the longest window
+ * One purge run: expired sessions and device tokens, old auth events, and, given the longest window
  * of the sign-in and registration limits (longestLimitWindowSeconds), their
  * counters that count for nothing any more.
  */
@@ -34,6 +35,7 @@ export async function purgeOnce({
   attemptLimitWindowSeconds?: number | undefined
 }) {
   await inBatches(() => deleteExpiredSessions(db, { now, policy, limit: BATCH_SIZE }))
+  await inBatches(() => deleteExpiredDeviceTokens(db, { now, limit: BATCH_SIZE }))
   const before = new Date(now.getTime() - AUTH_EVENT_RETENTION_DAYS * 86_400_000)
   await inBatches(() => deleteAuthEventsBefore(db, { before, limit: BATCH_SIZE }))
   if (attemptLimitWindowSeconds !== undefined) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
-import { authenticate } from '../../src/auth/accounts.js'
+import { authenticate } from '../helpers/hash-lease.js'
 import { loadConfig } from '../../src/config.js'
 import { openPGliteDatabase } from '../../src/db/pglite.js'
 

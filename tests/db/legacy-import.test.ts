@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { authenticate, registerAccount } from '../../src/auth/accounts.js'
+import { registerAccount } from '../../src/auth/accounts.js'
+import { authenticate, underLease } from '../helpers/hash-lease.js'
 import {
   importLegacyUsers,
   SKIP_REASONS,
@@ -109,10 +110,12 @@ for (const engine of engines) {
 
     test('a name registered in Logon before the import is skipped as already existing', async () => {
       await emptyUsers(t)
-      const registered = await registerAccount(
-        t.db,
-        { username: 'BOB', password: 'a passphrase of the new app' },
-        { policy: POLICY, now: new Date() },
+      const registered = await underLease((lease) =>
+        registerAccount(
+          t.db,
+          { username: 'BOB', password: 'a passphrase of the new app' },
+          { policy: POLICY, now: new Date(), lease },
+        ),
       )
       assert.ok(registered.ok)
       const report = await importLegacyUsers(t.db, arraySource(LEGACY_ROWS), OPTIONS)

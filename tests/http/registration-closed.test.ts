@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { registerAccount } from '../../src/auth/accounts.js'
 import { TestClient } from '../helpers/client.js'
+import { underLease } from '../helpers/hash-lease.js'
 import { engines } from '../helpers/databases.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
@@ -68,13 +69,16 @@ for (const engine of engines) {
     })
 
     test('an account that exists (say, imported) signs in as before', async () => {
-      const made = await registerAccount(
-        closed.db,
-        { username: 'imported', password: PASSWORD },
-        {
-          policy: { passwordMinLength: 8, passwordHash: closed.config.passwordHash },
-          now: new Date(),
-        },
+      const made = await underLease((lease) =>
+        registerAccount(
+          closed.db,
+          { username: 'imported', password: PASSWORD },
+          {
+            policy: { passwordMinLength: 8, passwordHash: closed.config.passwordHash },
+            now: new Date(),
+            lease,
+          },
+        ),
       )
       assert.ok(made.ok)
       const response = await new TestClient(closed.app).login('imported', PASSWORD)

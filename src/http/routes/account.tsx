@@ -12,9 +12,10 @@ import {
   type SessionUser,
 } from '../../auth/sessions.js'
 import type { HashLease } from '../../auth/hash-queue.js'
+import { checkPasswordPolicy } from '../../auth/passwords.js'
 import { attemptPasswordCheck, type PasswordAttemptContext } from '../../auth/password-attempts.js'
-import { signInSubject } from '../../auth/sign-in-limits.js'
-import { requestDeviceKey, type DeviceCookieSettings } from '../device-cookie.js'
+import { signInSubject, typedNameKeys } from '../../auth/sign-in-limits.js'
+import { renewDeviceCookie, requestDeviceKey, type DeviceCookieSettings } from '../device-cookie.js'
 import { refuseAttempt } from '../too-many-attempts.js'
 import { AccountPage, type AccountForms, type SessionView } from '../../views/account-page.js'
 import { HttpError } from '../errors.js'
@@ -134,8 +135,8 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     check: (lease: HashLease) => Promise<T>,
   ): Promise<T | { refused: string }> {
     const at = now()
-    const nameKey = signInSubject(current.user.username, request.ip).nameKey
-    const deviceKey = requestDeviceKey(request, nameKey, { settings: opts.devices, now: at })
+    const name = typedNameKeys(current.user.username)
+    const deviceKey = await requestDeviceKey(request, name, { settings: opts.devices, now: at })
     const subject = signInSubject(current.user.username, request.ip, deviceKey)
     const attempt = await attemptPasswordCheck(opts.passwordAttempts, subject, check)
     if (attempt.status === 'refused') {
@@ -165,6 +166,17 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     if (!current) return reply
     const body = passwordChangeBody.safeParse(request.body)
     if (!body.success) throw new HttpError(400, 'INVALID_PASSWORD_FORM')
+    // A weak new password is refused before the current one is looked at: it is no
+    // guess, and must not count as one (review of issue 9).
+    const policy = checkPasswordPolicy(body.data.new_password, opts.accounts.passwordMinLength)
+    if (!policy.ok) {
+      const t = translatorFor(request)
+      return showAccount(request, reply, current, 400, {
+        passwordErrors: {
+          new_password: t(`error.${policy.code}`, { min: opts.accounts.passwordMinLength }),
+        },
+      })
+    }
     const result = await checkedOnAccountPage(request, reply, current, (lease) =>
       changePassword(
         db,
@@ -185,8 +197,18 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
         passwordErrors: { [result.field]: message },
       })
     }
-    // The account's other sessions are gone from the table.
+    // The account's other sessions are gone from the table, and its device tokens:
+    // this browser, which just proved the password, gets a new one.
     forgetEndedSessions(opts.sessions, { userId: current.user.id })
+    await renewDeviceCookie(
+      request,
+      reply,
+      {
+        nameKey: typedNameKeys(current.user.username).nameKey,
+        user: { id: current.user.id, passwordVersion: result.passwordVersion },
+      },
+      { settings: opts.devices, now: now() },
+    )
     return reply.header('cache-control', 'no-store').redirect(ACCOUNT_PATH, 303)
   })
 

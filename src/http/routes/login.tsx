@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { verifyCredentials, type AccountPolicy } from '../../auth/accounts.js'
 import { recordAuthEvent } from '../../auth/events.js'
 import { attemptPasswordCheck, type PasswordAttemptContext } from '../../auth/password-attempts.js'
-import { signInSubject } from '../../auth/sign-in-limits.js'
+import { signInSubject, typedNameKeys } from '../../auth/sign-in-limits.js'
 import { LoginPage, type LoginForm } from '../../views/login-page.js'
 import { BlankForm } from '../blank-form.js'
 import { renewDeviceCookie, requestDeviceKey, type DeviceCookieSettings } from '../device-cookie.js'
@@ -85,9 +85,13 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
     const { username, password, remember, next } = body.data
     const form = { username, next: safeNextPath(next), remember }
     const at = now()
-    const nameKey = signInSubject(username, request.ip).nameKey
+    const name = typedNameKeys(username)
     const device = { settings: opts.devices, now: at }
-    const subject = signInSubject(username, request.ip, requestDeviceKey(request, nameKey, device))
+    const subject = signInSubject(
+      username,
+      request.ip,
+      await requestDeviceKey(request, name, device),
+    )
     // The name is looked up only once the attempt is let through: a refused attempt
     // gets the same answer, and costs no verification, whether the name exists or not.
     const attempt = await attemptPasswordCheck(opts.passwordAttempts, subject, async (lease) => {
@@ -126,7 +130,7 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
         error: translatorFor(request)('login.failed'),
       })
     }
-    renewDeviceCookie(request, reply, nameKey, device)
+    await renewDeviceCookie(request, reply, { nameKey: name.nameKey, user: result.user }, device)
     await recordAuthEvent(db, {
       userId: result.user.id,
       kind: 'signed_in',

@@ -7,9 +7,10 @@ import {
 } from '../../auth/accounts.js'
 import { clientAddressKey } from '../../auth/client-address.js'
 import { recordAuthEvent } from '../../auth/events.js'
+import type { HashLease } from '../../auth/hash-queue.js'
 import { admitPasswordHashing, PasswordHashingBusyError } from '../../auth/passwords.js'
 import { countRegistrationAttempt } from '../../auth/registration-limit.js'
-import { signInSubject } from '../../auth/sign-in-limits.js'
+import { typedNameKeys } from '../../auth/sign-in-limits.js'
 import type { LimitsPolicy } from '../../config.js'
 import {
   RegisterPage,
@@ -71,8 +72,33 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
 
   async function handleRegister(request: FastifyRequest, reply: FastifyReply) {
     const at = now()
+    // A fair place in the line of hashes first (hash-queue.ts): one address cannot
+    // fill it, and a request refused for load has counted nothing (issue 9).
+    const admission = admitPasswordHashing(
+      opts.limits.enabled ? { address: clientAddressKey(request.ip) } : undefined,
+    )
+    if (!admission.ok) {
+      if (admission.reason === 'busy') throw new PasswordHashingBusyError()
+      return showForm(request, reply, 429, {
+        username: typedText(request.body, 'username'),
+        errors: { form: refuseAttempt(request, reply, 1) },
+      })
+    }
+    try {
+      return await registerWithLease(request, reply, at, admission.lease)
+    } finally {
+      admission.lease.release()
+    }
+  }
+
+  async function registerWithLease(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    at: Date,
+    lease: HashLease,
+  ) {
     if (opts.limits.enabled) {
-      // Every attempt counts, before any validation or hashing.
+      // Every attempt let in counts, before any validation or hashing.
       const attempt = await countRegistrationAttempt(db, clientAddressKey(request.ip), {
         perMinute: opts.limits.registrationsPerMinute,
         now: at,
@@ -91,22 +117,12 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
         errors: { form: translatorFor(request)('error.form_invalid') },
       })
     }
-    // A fair place in the line of hashes (hash-queue.ts): one address cannot fill it.
-    const admission = admitPasswordHashing(
-      opts.limits.enabled ? { address: clientAddressKey(request.ip) } : undefined,
-    )
-    if (!admission.ok) {
-      if (admission.reason === 'busy') throw new PasswordHashingBusyError()
-      return showForm(request, reply, 429, {
-        username: body.data.username,
-        errors: { form: refuseAttempt(request, reply, 1) },
-      })
-    }
     const result = await registerAccount(db, body.data, {
       policy: opts.accounts,
       now: at,
-      lease: admission.lease,
-    }).finally(() => admission.lease.release())
+      lease,
+    })
+    lease.release() // hashing is done; the place is someone else's (release is idempotent)
     if (!result.ok) {
       const t = translatorFor(request)
       const message = (code: RegistrationErrorCode | undefined) =>
@@ -128,10 +144,12 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
       ...requestOrigin(request),
     })
     await startSession(request, reply, { user: result.user, remember: false }, opts.sessions)
-    renewDeviceCookie(request, reply, signInSubject(result.user.username, request.ip).nameKey, {
-      settings: opts.devices,
-      now: at,
-    })
+    await renewDeviceCookie(
+      request,
+      reply,
+      { nameKey: typedNameKeys(result.user.username).nameKey, user: result.user },
+      { settings: opts.devices, now: at },
+    )
     return reply.redirect('/', 303)
   }
 
