@@ -48,7 +48,9 @@ for (const engine of engines) {
     })
     after(() => handles.close())
     beforeEach(() =>
-      db.exec('TRUNCATE auth_events, sessions, device_tokens, users, server_secrets RESTART IDENTITY'),
+      db.exec(
+        'TRUNCATE auth_events, sessions, device_tokens, users, server_secrets RESTART IDENTITY',
+      ),
     )
 
     async function addUser(username: string, on: Queryable = db): Promise<User> {
