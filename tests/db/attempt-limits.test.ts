@@ -5,6 +5,7 @@ import { waitAfterFailures, waitsByFailureCount } from '../../src/auth/limit-wai
 import { countRegistrationAttempt } from '../../src/auth/registration-limit.js'
 import {
   claimSignInAttempt,
+  giveBackSignInAttempt,
   settleSuccessfulSignIn,
   signInSubject,
   type AttemptDecision,
@@ -77,6 +78,28 @@ for (const engine of engines) {
       )
       return Object.fromEntries(rows.map((row) => [row.scope, row.attempts]))
     }
+
+    describe('giveBackSignInAttempt', () => {
+      test('gives the attempt back on every counter it counted on', async () => {
+        assert.deepEqual(await claim(alice, 0), { allowed: true })
+        assert.deepEqual(await claim(alice, 1), { allowed: true })
+        await giveBackSignInAttempt(db, alice, { limits, now: at(2), claimedAt: at(1) })
+        assert.deepEqual(await attempts(), { name_address: 1, account: 1, address: 1 })
+      })
+
+      test('takes nothing from a window that started again after the claim', async () => {
+        // Claimed at 0; by 700 the address window (600 s) has started again, with an
+        // attempt of its own, while the name + address window (3600 s) has not.
+        assert.deepEqual(await claim(alice, 0), { allowed: true })
+        assert.deepEqual(await claim(alice, 700), { allowed: true })
+        await giveBackSignInAttempt(db, alice, { limits, now: at(701), claimedAt: at(0) })
+        assert.deepEqual(await attempts(), { name_address: 1, account: 1, address: 1 })
+        const [address] = await db.query<CounterRow>(
+          "SELECT * FROM attempt_limits WHERE scope = 'address'",
+        )
+        assert.deepEqual(address?.window_started_at, at(700), 'the later window kept its attempt')
+      })
+    })
 
     describe('claimSignInAttempt', () => {
       test('an attempt is counted on its name+address, account and address counters in one statement', async () => {
