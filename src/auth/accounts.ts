@@ -13,7 +13,7 @@ import {
   verifyPasswordHash,
 } from './passwords.js'
 import { invalidateUserSessions } from './sessions.js'
-import { checkUsername } from './usernames.js'
+import { checkNewUsername, checkUsername } from './usernames.js'
 import {
   deleteUser,
   findUserById,
@@ -38,6 +38,8 @@ export type RegistrationErrorCode =
   | 'username_missing'
   | 'username_length'
   | 'username_characters'
+  | 'username_mixed_scripts'
+  | 'username_stacked_marks'
   | 'username_taken'
   | 'password_too_short'
   | 'password_too_long'
@@ -47,13 +49,17 @@ export type RegistrationResult =
   | { ok: true; user: User }
   | { ok: false; errors: { username?: RegistrationErrorCode; password?: RegistrationErrorCode } }
 
-/** Both fields are checked, so the form names every problem at once. */
+/**
+ * Both fields are checked, so the form names every problem at once. A new name
+ * meets the look-alike rules too (checkNewUsername); `username_taken` covers a name
+ * that only looks like a taken one.
+ */
 export async function registerAccount(
   db: Queryable,
   input: { username: string; password: string },
   { policy, now, lease }: { policy: AccountPolicy; now: Date; lease?: HashLease },
 ): Promise<RegistrationResult> {
-  const name = checkUsername(input.username)
+  const name = checkNewUsername(input.username)
   const password = checkPasswordPolicy(input.password, policy.passwordMinLength)
   if (!name.ok || !password.ok) {
     return {
