@@ -13,7 +13,7 @@ import {
   verifyPasswordHash,
 } from './passwords.js'
 import { invalidateUserSessions } from './sessions.js'
-import { checkNewUsername, checkUsername } from './usernames.js'
+import { checkNewUsername, checkUsername, type NewUsernameCheck } from './usernames.js'
 import {
   deleteUser,
   findUserById,
@@ -21,6 +21,7 @@ import {
   insertUser,
   replacePasswordHash,
   upgradePasswordHash,
+  usernameLooksTaken,
   type User,
 } from './users.js'
 
@@ -65,7 +66,7 @@ export async function registerAccount(
     return {
       ok: false,
       errors: {
-        username: name.ok ? undefined : name.code,
+        username: name.ok ? undefined : await refusal(db, name),
         password: password.ok ? undefined : password.code,
       },
     }
@@ -79,6 +80,18 @@ export async function registerAccount(
   })
   if (!inserted.ok) return { ok: false, errors: { username: inserted.code } }
   return inserted
+}
+
+/**
+ * Why a name is refused. "аlice" beside "alice" breaks the one-script rule, but what
+ * it tried is a taken name, and the form says so (409), as for "alicе" in one script.
+ */
+async function refusal(
+  db: Queryable,
+  name: Extract<NewUsernameCheck, { ok: false }>,
+): Promise<RegistrationErrorCode> {
+  if ('skeleton' in name && (await usernameLooksTaken(db, name))) return 'username_taken'
+  return name.code
 }
 
 /**

@@ -24,15 +24,16 @@ export const USERNAME_MAX_MARKS_IN_A_ROW = 4
 const MARK = /\p{M}/u
 
 export type UsernameFormatCode = 'username_missing' | 'username_length' | 'username_characters'
-export type NewUsernameCode =
-  UsernameFormatCode | 'username_mixed_scripts' | 'username_stacked_marks'
-
 export type UsernameCheck =
   { ok: true; username: string; key: string } | { ok: false; code: UsernameFormatCode }
 
+export type LookAlikeCode = 'username_mixed_scripts' | 'username_stacked_marks'
+
 export type NewUsernameCheck =
   | { ok: true; username: string; key: string; skeleton: string }
-  | { ok: false; code: NewUsernameCode }
+  | { ok: false; code: UsernameFormatCode }
+  /** With the key and skeleton: a look-alike of a taken name is told it is taken. */
+  | { ok: false; code: LookAlikeCode; key: string; skeleton: string }
 
 /**
  * Full case folding (Unicode CaseFolding.txt, status C+F) from JavaScript's case
@@ -74,15 +75,14 @@ export function checkUsername(raw: string): UsernameCheck {
 export function checkNewUsername(raw: string): NewUsernameCheck {
   const name = checkUsername(raw)
   if (!name.ok) return name
+  const skeleton = usernameSkeleton(name.key)
   const lookAlike = lookAlikeProblem(name.username)
-  if (lookAlike) return { ok: false, code: lookAlike }
-  return { ...name, skeleton: usernameSkeleton(name.key) }
+  if (lookAlike) return { ok: false, code: lookAlike, key: name.key, skeleton }
+  return { ...name, skeleton }
 }
 
 /** Which look-alike rule a name of the right form breaks, if any. */
-export function lookAlikeProblem(
-  username: string,
-): 'username_mixed_scripts' | 'username_stacked_marks' | undefined {
+export function lookAlikeProblem(username: string): LookAlikeCode | undefined {
   const normalized = username.normalize('NFKC')
   if (hasStackedMarks(normalized)) return 'username_stacked_marks'
   if (!isHighlyRestrictive(normalized)) return 'username_mixed_scripts'

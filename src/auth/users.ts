@@ -65,6 +65,22 @@ export async function insertUser(
   }
 }
 
+/**
+ * Whether an account has this key or this skeleton. Only to word a refusal (a
+ * mixed-script look-alike of a taken name is told "taken"); never to decide whether
+ * a name may be inserted: the constraints do that.
+ */
+export async function usernameLooksTaken(
+  db: Queryable,
+  { key, skeleton }: { key: string; skeleton: string },
+): Promise<boolean> {
+  const rows = await db.query(
+    'SELECT 1 FROM users WHERE username_key = $1 OR username_skeleton = $2 LIMIT 1',
+    [key, skeleton],
+  )
+  return rows.length > 0
+}
+
 export async function findUserByUsernameKey(
   db: Queryable,
   usernameKey: string,
