@@ -13,6 +13,9 @@ import unhomoglyph from 'unhomoglyph'
  * UTS #39 skeleton of a name's comparison key (usernameKey: NFKC and case folding
  * first, so "ALICE" and "alice" agree): NFD, each character replaced by its
  * prototype, NFD again. Not for showing: "m" becomes "rn", "0" becomes "O".
+ * Folding first loses the one confusable across case, capital "I" for small "l"
+ * ("aIice" folds to "aiice"); folding after would make "ALICE" ("ALlCE") and
+ * "alice" disagree, which lets far more through.
  */
 export function usernameSkeleton(key: string): string {
   return unhomoglyph(key.normalize('NFD')).normalize('NFD')

@@ -83,7 +83,7 @@ function assertSecondRun(run: Run) {
   assert.deepEqual(parseSummary(run.stdout), { read: LEGACY_ROWS.length, imported: 0, weak: 0 })
   const existing: Array<[string | null, string]> = IMPORTED.map((r) => [
     r.username,
-    'already_exists',
+    'imported_earlier',
   ])
   assert.deepEqual(
     sortPairs(parseSkippedLines(run.stdout)),
