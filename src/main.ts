@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { mkdir } from 'node:fs/promises'
 import { pino } from 'pino'
 import { buildApp, loggerOptions } from './app.js'
+import { fillUsernameSkeletons } from './auth/fill-username-skeletons.js'
 import { loadServerSecret } from './auth/server-secret.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { lockDataDir } from './db/data-dir-lock.js'
@@ -133,6 +134,14 @@ async function main() {
       : await openEmbedded(config.dataDir, startUp)
     const applied = await startUp.step(() => migrate(db))
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied')
+    const skeletons = await startUp.step(() => fillUsernameSkeletons(db))
+    if (skeletons.filled > 0) log.info({ accounts: skeletons.filled }, 'username skeletons filled')
+    if (skeletons.lookAlikes.length > 0) {
+      log.warn(
+        { accounts: skeletons.lookAlikes.length },
+        'existing accounts have names that look like earlier ones: npm run confusable-names lists them',
+      )
+    }
     const secret = await startUp.step(() => loadServerSecret(db, config.secretKey))
     const app = await startUp.step(() => buildApp({ config, db, secret, logger: log }), closeApp)
     await startUp.step(() =>

@@ -14,7 +14,7 @@ import {
 } from './passwords.js'
 import { forgetDeviceTokens } from './device-tokens.js'
 import { invalidateUserSessions } from './sessions.js'
-import { checkUsername } from './usernames.js'
+import { checkNewUsername, checkUsername, type NewUsernameCheck } from './usernames.js'
 import {
   deleteUser,
   findUserById,
@@ -22,6 +22,7 @@ import {
   insertUser,
   replacePasswordHash,
   upgradePasswordHash,
+  usernameLooksTaken,
   type User,
 } from './users.js'
 
@@ -39,6 +40,8 @@ export type RegistrationErrorCode =
   | 'username_missing'
   | 'username_length'
   | 'username_characters'
+  | 'username_mixed_scripts'
+  | 'username_stacked_marks'
   | 'username_taken'
   | 'password_too_short'
   | 'password_too_long'
@@ -48,19 +51,23 @@ export type RegistrationResult =
   | { ok: true; user: User }
   | { ok: false; errors: { username?: RegistrationErrorCode; password?: RegistrationErrorCode } }
 
-/** Both fields are checked, so the form names every problem at once. */
+/**
+ * Both fields are checked, so the form names every problem at once. A new name
+ * meets the look-alike rules too (checkNewUsername); `username_taken` covers a name
+ * that only looks like a taken one.
+ */
 export async function registerAccount(
   db: Queryable,
   input: { username: string; password: string },
   { policy, now, lease }: { policy: AccountPolicy; now: Date; lease: HashLease },
 ): Promise<RegistrationResult> {
-  const name = checkUsername(input.username)
+  const name = checkNewUsername(input.username)
   const password = checkPasswordPolicy(input.password, policy.passwordMinLength)
   if (!name.ok || !password.ok) {
     return {
       ok: false,
       errors: {
-        username: name.ok ? undefined : name.code,
+        username: name.ok ? undefined : await refusal(db, name),
         password: password.ok ? undefined : password.code,
       },
     }
@@ -74,6 +81,18 @@ export async function registerAccount(
   })
   if (!inserted.ok) return { ok: false, errors: { username: inserted.code } }
   return inserted
+}
+
+/**
+ * Why a name is refused. "аlice" beside "alice" breaks the one-script rule, but what
+ * it tried is a taken name, and the form says so (409), as for "alicе" in one script.
+ */
+async function refusal(
+  db: Queryable,
+  name: Extract<NewUsernameCheck, { ok: false }>,
+): Promise<RegistrationErrorCode> {
+  if ('skeleton' in name && (await usernameLooksTaken(db, name))) return 'username_taken'
+  return name.code
 }
 
 /**

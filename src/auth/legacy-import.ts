@@ -1,7 +1,7 @@
 import type { PasswordHashParams } from '../config.js'
 import type { Queryable } from '../db/database.js'
 import { checkPasswordPolicy, hashPassword } from './passwords.js'
-import { checkUsername } from './usernames.js'
+import { checkNewUsername } from './usernames.js'
 import { insertUser } from './users.js'
 
 // Import from the original lesson app (issue 3): its `login(username, password)`
@@ -17,7 +17,15 @@ import { insertUser } from './users.js'
 //   imported anyway and counted as weak: its owner already uses it, and refusing it
 //   would lock them out. Too long (over PASSWORD_MAX_LENGTH) is skipped: sign-in
 //   never verifies such a password, so the account could not be used.
-// - Safe to run twice: the unique constraint on users.username_key decides.
+// - Names that look alike (one confusable skeleton, UTS #39) within the source are
+//   all skipped too, for the same reason: "alice" and "аlice" (Cyrillic а) may be
+//   two people. A name of the source that looks like an account already in Logon
+//   is skipped, as registration refuses it. The rules are registration's
+//   (checkNewUsername): a mixed-script name is not imported either.
+// - Safe to run twice: the unique constraints on users.username_key and
+//   users.username_skeleton decide. An imported account has users.imported_at, so a
+//   later run tells a name it imported (imported_earlier) from one someone
+//   registered on their own (taken_by_another_account).
 
 export interface LegacyLogin {
   /** As read from the source: text, or null, or (for a non-text column) anything. */
@@ -36,12 +44,16 @@ export const SKIP_REASONS = [
   'username_not_text',
   'username_length',
   'username_characters',
+  'username_mixed_scripts',
+  'username_stacked_marks',
   'duplicate_in_source',
+  'look_alike_in_source',
   'password_missing',
   'password_not_text',
   'password_too_long',
   // Last: what an operator can act on comes first in a report.
-  'already_exists',
+  'taken_by_another_account',
+  'imported_earlier',
 ] as const
 
 export type SkipReason = (typeof SKIP_REASONS)[number]
@@ -57,6 +69,10 @@ export interface SkippedName {
   /** duplicate_in_source: the key the names share, and how many rows have it. */
   key?: string
   sameKeyCount?: number
+  /** look_alike_in_source: how many different names of the source look like this one. */
+  lookAlikeCount?: number
+  /** taken_by_another_account: the name of the Logon account that has it, as shown. */
+  takenBy?: string
 }
 
 export interface ImportReport {
@@ -91,7 +107,22 @@ export const DEFAULT_NAMES_PER_REASON = 100
 
 type Verdict =
   | { kind: 'skip'; skipped: SkippedName }
-  | { kind: 'import'; username: string; key: string; password: string; weak?: WeakReason }
+  | {
+      kind: 'import'
+      username: string
+      key: string
+      skeleton: string
+      password: string
+      weak?: WeakReason
+    }
+
+type Candidate = Extract<Verdict, { kind: 'import' }>
+
+/** What the source holds more than once: by key, and by skeleton over different keys. */
+interface SharedNames {
+  keys: Map<string, number>
+  skeletons: Map<string, number>
+}
 
 export async function importLegacyUsers(
   db: Queryable,
@@ -108,27 +139,29 @@ export async function importLegacyUsers(
     if (entry.names.length < namesPerReason) entry.names.push(skipped)
   }
 
-  const sharedKeys = await findSharedKeys(source, stopped)
-  if (sharedKeys === undefined) return { ...report, interrupted: true }
+  const shared = await findSharedNames(source, stopped)
+  if (shared === undefined) return { ...report, interrupted: true }
 
   for await (const batch of source.logins()) {
     if (stopped()) return { ...report, interrupted: true }
     report.read += batch.length
-    const verdicts = batch.map((row) => judgeRow(row, sharedKeys, options.passwordMinLength))
-    const candidates: Array<Extract<Verdict, { kind: 'import' }>> = []
+    const verdicts = batch.map((row) => judgeRow(row, shared, options.passwordMinLength))
+    const candidates: Candidate[] = []
     // One query per batch instead of one per name; what it misses (a name
-    // registered meanwhile) the unique constraint still refuses below.
-    const existing = await existingKeys(
+    // registered meanwhile) the unique constraints still refuse below.
+    const existing = await existingAccounts(
       db,
-      verdicts.flatMap((v) => (v.kind === 'import' ? [v.key] : [])),
+      verdicts.flatMap((v) => (v.kind === 'import' ? [v] : [])),
     )
     for (const verdict of verdicts) {
       if (verdict.kind === 'skip') skip(verdict.skipped)
-      else if (existing.has(verdict.key))
-        skip({ username: verdict.username, reason: 'already_exists' })
-      else candidates.push(verdict)
+      else {
+        const taken = whoHasIt(verdict, existing)
+        if (taken) skip(taken)
+        else candidates.push(verdict)
+      }
     }
-    const alreadyExists: string[] = []
+    const refused: Candidate[] = []
     await forEachBounded(candidates, options.concurrency, stopped, async (candidate) => {
       if (!options.dryRun) {
         const passwordHash = await hashPassword(candidate.password, options.passwordHash)
@@ -137,49 +170,67 @@ export async function importLegacyUsers(
           usernameKey: candidate.key,
           passwordHash,
           now: now(),
+          imported: true,
         })
         if (!inserted.ok) {
-          alreadyExists.push(candidate.username)
+          refused.push(candidate)
           return
         }
       }
       report.imported += 1
       if (candidate.weak) report.weak[candidate.weak] += 1
     })
-    for (const username of alreadyExists) skip({ username, reason: 'already_exists' })
+    // Refused by a constraint: taken since the batch's query. Asked again, by whom.
+    if (refused.length > 0) {
+      const takenSince = await existingAccounts(db, refused)
+      for (const candidate of refused) {
+        skip(
+          whoHasIt(candidate, takenSince) ?? {
+            username: candidate.username,
+            reason: 'taken_by_another_account',
+          },
+        )
+      }
+    }
     options.onBatch?.(report)
   }
   return { ...report, interrupted: stopped() }
 }
 
 /**
- * First pass, names only: the keys shared by two or more valid names of the source.
- * Holds one key per distinct name (tens of bytes each), never a password.
- * Undefined when stopped.
+ * First pass, names only: the keys shared by two or more valid names of the source,
+ * and the skeletons shared by two or more different keys (with how many keys).
+ * Holds one key and one skeleton per distinct name (tens of bytes each), never a
+ * password. Undefined when stopped.
  */
-async function findSharedKeys(
+async function findSharedNames(
   source: LegacySource,
   stopped: () => boolean,
-): Promise<Map<string, number> | undefined> {
-  const counts = new Map<string, number>()
+): Promise<SharedNames | undefined> {
+  const names = new Map<string, { count: number; skeleton: string }>()
   for await (const batch of source.usernames()) {
     if (stopped()) return undefined
     for (const username of batch) {
       if (typeof username !== 'string') continue
-      const name = checkUsername(username)
-      if (name.ok) counts.set(name.key, (counts.get(name.key) ?? 0) + 1)
+      const name = checkNewUsername(username)
+      if (!name.ok) continue
+      const seen = names.get(name.key)
+      if (seen) seen.count += 1
+      else names.set(name.key, { count: 1, skeleton: name.skeleton })
     }
   }
-  // Keep only the shared keys (deleting the entry being visited is safe in a Map).
-  for (const [key, count] of counts) if (count === 1) counts.delete(key)
-  return counts
+  const keys = new Map<string, number>()
+  const skeletons = new Map<string, number>()
+  for (const [key, { count, skeleton }] of names) {
+    if (count > 1) keys.set(key, count)
+    skeletons.set(skeleton, (skeletons.get(skeleton) ?? 0) + 1)
+  }
+  // Keep only the shared skeletons (deleting the entry being visited is safe in a Map).
+  for (const [skeleton, count] of skeletons) if (count === 1) skeletons.delete(skeleton)
+  return { keys, skeletons }
 }
 
-function judgeRow(
-  row: LegacyLogin,
-  sharedKeys: ReadonlyMap<string, number>,
-  passwordMinLength: number,
-): Verdict {
+function judgeRow(row: LegacyLogin, shared: SharedNames, passwordMinLength: number): Verdict {
   const skip = (reason: SkipReason, extra: Partial<SkippedName> = {}): Verdict => ({
     kind: 'skip',
     skipped: {
@@ -190,30 +241,74 @@ function judgeRow(
   })
   if (row.username === null || row.username === undefined) return skip('username_missing')
   if (typeof row.username !== 'string') return skip('username_not_text')
-  const name = checkUsername(row.username)
+  const name = checkNewUsername(row.username)
   if (!name.ok) return skip(name.code)
-  const sameKeyCount = sharedKeys.get(name.key)
+  const sameKeyCount = shared.keys.get(name.key)
   if (sameKeyCount !== undefined) {
     return skip('duplicate_in_source', { key: name.key, sameKeyCount })
   }
+  const lookAlikeCount = shared.skeletons.get(name.skeleton)
+  if (lookAlikeCount !== undefined) return skip('look_alike_in_source', { lookAlikeCount })
   const password = row.password
   if (password === null || password === undefined || password === '') {
     return skip('password_missing')
   }
   if (typeof password !== 'string') return skip('password_not_text')
   const policy = checkPasswordPolicy(password, passwordMinLength)
-  if (policy.ok) return { kind: 'import', username: name.username, key: name.key, password }
+  const { username, key, skeleton } = name
+  const candidate: Candidate = { kind: 'import', username, key, skeleton, password }
+  if (policy.ok) return candidate
   if (policy.code === 'password_too_long') return skip('password_too_long')
-  return { kind: 'import', username: name.username, key: name.key, password, weak: policy.code }
+  return { ...candidate, weak: policy.code }
 }
 
-async function existingKeys(db: Queryable, keys: string[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set()
-  const rows = await db.query<{ username_key: string }>(
-    'SELECT username_key FROM users WHERE username_key = ANY($1::text[])',
-    [keys],
+interface ExistingAccount {
+  username: string
+  username_key: string
+  username_skeleton: string | null
+  imported: boolean
+}
+
+interface ExistingAccounts {
+  byKey: Map<string, ExistingAccount>
+  bySkeleton: Map<string, ExistingAccount>
+}
+
+/** The Logon accounts that have the key or the skeleton of one of the names. */
+async function existingAccounts(
+  db: Queryable,
+  names: ReadonlyArray<{ key: string; skeleton: string }>,
+): Promise<ExistingAccounts> {
+  const found: ExistingAccounts = { byKey: new Map(), bySkeleton: new Map() }
+  if (names.length === 0) return found
+  const rows = await db.query<ExistingAccount>(
+    `SELECT username, username_key, username_skeleton, imported_at IS NOT NULL AS imported
+       FROM users
+      WHERE username_key = ANY($1::text[]) OR username_skeleton = ANY($2::text[])`,
+    [names.map((name) => name.key), names.map((name) => name.skeleton)],
   )
-  return new Set(rows.map((row) => row.username_key))
+  for (const row of rows) {
+    found.byKey.set(row.username_key, row)
+    if (row.username_skeleton !== null) found.bySkeleton.set(row.username_skeleton, row)
+  }
+  return found
+}
+
+/**
+ * Why a name is not free in Logon, if it is not: this import put it there before
+ * (the same key, and the account has imported_at), or another account has it or a
+ * look-alike of it (registered, seeded, or imported under another name).
+ */
+function whoHasIt(candidate: Candidate, existing: ExistingAccounts): SkippedName | undefined {
+  const sameName = existing.byKey.get(candidate.key)
+  if (sameName?.imported) return { username: candidate.username, reason: 'imported_earlier' }
+  const holder = sameName ?? existing.bySkeleton.get(candidate.skeleton)
+  if (!holder) return undefined
+  return {
+    username: candidate.username,
+    reason: 'taken_by_another_account',
+    takenBy: holder.username,
+  }
 }
 
 /**

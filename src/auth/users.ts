@@ -1,4 +1,5 @@
 import { isUniqueViolation, type Queryable } from '../db/database.js'
+import { usernameSkeleton } from './username-skeleton.js'
 
 export interface User {
   id: number
@@ -25,23 +26,59 @@ interface UserRow {
 
 const USER_COLUMNS = 'id, username, password_hash, password_version, created_at'
 
-/** Inserts a user; a name already taken (after folding) is a value, not an exception. */
+/**
+ * Inserts a user with the skeleton of its key; a name already taken (after folding)
+ * or one that looks like a taken name (the same skeleton) is a value, not an
+ * exception. The two UNIQUE constraints decide, never a look-up before the insert:
+ * of two registrations racing for look-alike names, the second to commit is refused.
+ */
 export async function insertUser(
   db: Queryable,
-  input: { username: string; usernameKey: string; passwordHash: string; now: Date },
+  input: {
+    username: string
+    usernameKey: string
+    passwordHash: string
+    now: Date
+    /** Set by the legacy import: the account comes from the original app. */
+    imported?: boolean
+  },
 ): Promise<{ ok: true; user: User } | { ok: false; code: 'username_taken' }> {
   try {
     const [row] = await db.query<UserRow>(
-      `INSERT INTO users (username, username_key, password_hash, created_at)
-       VALUES ($1, $2, $3, $4)
+      `INSERT INTO users (username, username_key, username_skeleton, password_hash, created_at,
+                          imported_at)
+       VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::boolean THEN $5::timestamptz END)
        RETURNING ${USER_COLUMNS}`,
-      [input.username, input.usernameKey, input.passwordHash, input.now],
+      [
+        input.username,
+        input.usernameKey,
+        usernameSkeleton(input.usernameKey),
+        input.passwordHash,
+        input.now,
+        input.imported ?? false,
+      ],
     )
     return { ok: true, user: toUser(row!) }
   } catch (error) {
     if (isUniqueViolation(error)) return { ok: false, code: 'username_taken' }
     throw error
   }
+}
+
+/**
+ * Whether an account has this key or this skeleton. Only to word a refusal (a
+ * mixed-script look-alike of a taken name is told "taken"); never to decide whether
+ * a name may be inserted: the constraints do that.
+ */
+export async function usernameLooksTaken(
+  db: Queryable,
+  { key, skeleton }: { key: string; skeleton: string },
+): Promise<boolean> {
+  const rows = await db.query(
+    'SELECT 1 FROM users WHERE username_key = $1 OR username_skeleton = $2 LIMIT 1',
+    [key, skeleton],
+  )
+  return rows.length > 0
 }
 
 export async function findUserByUsernameKey(

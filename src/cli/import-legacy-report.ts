@@ -6,7 +6,11 @@ import {
   type SkipReason,
 } from '../auth/legacy-import.js'
 import { PASSWORD_MAX_LENGTH } from '../auth/passwords.js'
-import { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from '../auth/usernames.js'
+import {
+  USERNAME_MAX_LENGTH,
+  USERNAME_MAX_MARKS_IN_A_ROW,
+  USERNAME_MIN_LENGTH,
+} from '../auth/usernames.js'
 
 // The import's report as text for a terminal. Names are not secret and are listed;
 // passwords and hashes never reach a report. Which accounts have weak passwords is
@@ -21,14 +25,26 @@ const EXPLANATION: Record<SkipReason, (skipped: SkippedName) => string> = {
   username_length: () =>
     `invalid name: must be ${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} characters`,
   username_characters: () => 'invalid name: only letters, digits, "_", "-" and "." are allowed',
+  username_mixed_scripts: () =>
+    'invalid name: it mixes scripts (such as Latin and Cyrillic letters), ' +
+    'so it can pass for another name',
+  username_stacked_marks: () =>
+    `invalid name: more than ${USERNAME_MAX_MARKS_IN_A_ROW} marks on one letter, or the same mark twice`,
   duplicate_in_source: ({ key, sameKeyCount }) =>
     `${sameKeyCount ?? 2} names of the source are the same after normalisation ` +
     `(NFKC + case folding: ${quoteName(key ?? null)}); none of them was imported`,
+  look_alike_in_source: ({ lookAlikeCount }) =>
+    `${lookAlikeCount ?? 2} different names of the source look the same ` +
+    '(one confusable skeleton, Unicode UTS #39); none of them was imported',
   password_missing: () => 'no password (NULL or empty)',
   password_not_text: () => 'the password column is not text',
   password_too_long: () =>
     `password over ${PASSWORD_MAX_LENGTH} characters: sign-in never accepts it`,
-  already_exists: () => 'an account with this name already exists in Logon',
+  taken_by_another_account: ({ username, takenBy }) =>
+    takenBy === undefined || takenBy === username
+      ? 'a Logon account the import did not make (registered by someone) has this name; it is kept'
+      : `the Logon account ${quoteName(takenBy)} looks the same; it is kept`,
+  imported_earlier: () => 'imported by an earlier run of the import',
 }
 
 export function formatImportReport(
@@ -67,7 +83,7 @@ export function formatImportReport(
   if (report.interrupted) {
     lines.push(
       'Interrupted before the end of the login table: run the same command again ' +
-        'to import the rest (accounts already imported are reported as already_exists).',
+        'to import the rest (accounts already imported are reported as imported_earlier).',
     )
   }
   return lines.join('\n') + '\n'

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import { fillUsernameSkeletons } from '../auth/fill-username-skeletons.js'
 import { importLegacyUsers } from '../auth/legacy-import.js'
 import {
   checkLegacyUrl,
@@ -89,6 +90,9 @@ async function run(args: string[]): Promise<number> {
       poolSize: CONCURRENCY + 1,
     })
     await migrate(target.db).catch(blame('migrating the target database failed'))
+    // As the server's start does: look-alikes of accounts made before the skeletons
+    // existed are then found by the skeleton column too.
+    await fillUsernameSkeletons(target.db)
     process.stdout.write(
       `Importing the login table of the database at ${describeServer(options.from)} ` +
         `into ${target.description}.\n`,

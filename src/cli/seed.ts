@@ -1,4 +1,6 @@
+import { fillUsernameSkeletons } from '../auth/fill-username-skeletons.js'
 import { hashPassword } from '../auth/passwords.js'
+import { usernameSkeleton } from '../auth/username-skeleton.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
@@ -9,7 +11,8 @@ import { openTarget } from './open-target.js'
 // benchmarks and trying the pages out, in the database the server uses
 // (DATABASE_URL, or the embedded one in DATA_DIR, locked as the server locks it).
 // One password is hashed once and shared by every filler account; rows are made by
-// set-based SQL (INSERT … SELECT generate_series), so a million members take seconds.
+// set-based SQL (INSERT … SELECT over arrays of names), so a million members take
+// seconds. Each name's skeleton is computed here, by registration's function.
 
 const USAGE = `Usage: npm run seed -- --members N [--sessions M] [--password P]
 
@@ -78,17 +81,23 @@ async function seedMembers(db: Database, members: number, passwordHash: string) 
   const end = first + members // exclusive
   for (let from = first; from < end; from += CHUNK) {
     const to = Math.min(end, from + CHUNK) - 1
+    const names = Array.from({ length: to - from + 1 }, (_, i) => memberName(from + i))
     // created_at one millisecond apart, the newest now: ids and dates both increase.
+    // A name taken (or looked like) by an account already there is left out.
     await bulk(
       db,
-      `INSERT INTO users (username, username_key, password_hash, created_at)
-       SELECT name, name, $3, now() - ($4 - n) * interval '1 millisecond'
-         FROM generate_series($1::int, $2::int) AS n,
-              LATERAL (SELECT 'member' || lpad(n::text, 7, '0') AS name) AS named
-       ON CONFLICT (username_key) DO NOTHING`,
-      [from, to, passwordHash, end - 1],
+      `INSERT INTO users (username, username_key, username_skeleton, password_hash, created_at)
+       SELECT name, name, skeleton, $3, now() - ($4 - ($5 + i - 1)) * interval '1 millisecond'
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS given (name, skeleton, i)
+       ON CONFLICT DO NOTHING`,
+      [names, names.map(usernameSkeleton), passwordHash, end - 1, from],
     )
   }
+}
+
+/** member0000001: lower case ASCII, so the name is its own key. */
+function memberName(n: number): string {
+  return `member${String(n).padStart(7, '0')}`
 }
 
 async function seedSessions(db: Database, sessions: number, config: Config) {
@@ -125,6 +134,7 @@ async function run(args: string[]): Promise<number> {
   try {
     const { db } = await openTarget(config, closers, { name: 'seed', poolSize: 2 })
     await migrate(db)
+    await fillUsernameSkeletons(db)
     if (options.sessions > 0 && options.members === 0) {
       const [row] = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM users WHERE username_key ~ '${MEMBER_KEY}'`,

@@ -84,7 +84,7 @@ function assertSecondRun(run: Run) {
   assert.deepEqual(parseSummary(run.stdout), { read: LEGACY_ROWS.length, imported: 0, weak: 0 })
   const existing: Array<[string | null, string]> = IMPORTED.map((r) => [
     r.username,
-    'already_exists',
+    'imported_earlier',
   ])
   assert.deepEqual(
     sortPairs(parseSkippedLines(run.stdout)),
@@ -149,7 +149,7 @@ describe(
         const env = { DATABASE_URL: target.urlFor(serverUrl), ...FAST_HASH_ENV }
         const dryRun = await runImport(['--from', source.url, '--dry-run'], env)
         assert.equal(dryRun.code, 0, dryRun.stderr)
-        assert.match(dryRun.stdout, /Dry run, nothing written\. Summary: read 17, would import 6,/)
+        assert.match(dryRun.stdout, /Dry run, nothing written\. Summary: read 20, would import 6,/)
         assertNoSecrets(dryRun)
         const [count] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users')
         assert.equal(count?.n, 0)

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
+import { usernameSkeleton } from '../../src/auth/username-skeleton.js'
 import { authenticate } from '../helpers/hash-lease.js'
 import { loadConfig } from '../../src/config.js'
 import { openPGliteDatabase } from '../../src/db/pglite.js'
@@ -58,6 +59,12 @@ describe('npm run seed', () => {
         { policy },
       )
       assert.equal(user?.username, 'member0000300')
+      const skeletons = await db.query<{ username_key: string; username_skeleton: string }>(
+        'SELECT username_key, username_skeleton FROM users',
+      )
+      for (const row of skeletons) {
+        assert.equal(row.username_skeleton, usernameSkeleton(row.username_key), row.username_key)
+      }
     } finally {
       await db.close()
     }

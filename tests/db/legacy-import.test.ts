@@ -97,18 +97,18 @@ for (const engine of engines) {
       }
     })
 
-    test('a second run imports nothing and reports every importable name as already existing', async () => {
+    test('a second run imports nothing and reports every importable name as imported earlier', async () => {
       const report = await importLegacyUsers(t.db, arraySource(LEGACY_ROWS), OPTIONS)
       assert.equal(report.imported, 0)
       assert.deepEqual(report.weak, { password_too_short: 0, password_too_common: 0 })
       assert.deepEqual(
-        report.skipped.already_exists.names.map((s) => s.username).sort(),
+        report.skipped.imported_earlier.names.map((s) => s.username).sort(),
         IMPORTED.map((r) => r.username).sort(),
       )
       assert.equal(await userCount(t), IMPORTED.length)
     })
 
-    test('a name registered in Logon before the import is skipped as already existing', async () => {
+    test('a name registered in Logon before the import is skipped as taken by another account', async () => {
       await emptyUsers(t)
       const registered = await underLease((lease) =>
         registerAccount(
@@ -120,7 +120,7 @@ for (const engine of engines) {
       assert.ok(registered.ok)
       const report = await importLegacyUsers(t.db, arraySource(LEGACY_ROWS), OPTIONS)
       assert.deepEqual(
-        report.skipped.already_exists.names.map((s) => s.username),
+        report.skipped.taken_by_another_account.names.map((s) => s.username),
         ['bob'],
       )
       const bob = await authenticate(
@@ -157,7 +157,7 @@ for (const engine of engines) {
       const second = await importLegacyUsers(t.db, arraySource(LEGACY_ROWS), OPTIONS)
       assert.equal(second.interrupted, false)
       assert.equal(first.imported + second.imported, IMPORTED.length)
-      assert.equal(second.skipped.already_exists.count, first.imported)
+      assert.equal(second.skipped.imported_earlier.count, first.imported)
     })
 
     test('at most `concurrency` accounts are in flight, and a failed write stops the import', async () => {

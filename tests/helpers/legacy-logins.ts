@@ -34,6 +34,11 @@ export const LEGACY_ROWS: readonly LegacyRow[] = [
   // After the first of their group, in another batch when read 3 at a time.
   { username: 'ALICE', password: 'pw-ALICE-Ut9dFo', outcome: 'duplicate_in_source' },
   { username: 'STRASSE', password: 'pw-STRASSE-Gy3hJi', outcome: 'duplicate_in_source' },
+  // Latin "ace" and Cyrillic "асе": two names, one look; neither is given out.
+  { username: 'ace', password: 'pw-ace-Lm4Ty8', outcome: 'look_alike_in_source' },
+  { username: '\u0430\u0441\u0435', password: 'pw-ace-Cy7Rl2', outcome: 'look_alike_in_source' },
+  // Cyrillic а among Latin letters.
+  { username: 'p\u0430ypal', password: 'pw-paypal-Qz5Mx', outcome: 'username_mixed_scripts' },
 ]
 
 export const IMPORTED = LEGACY_ROWS.filter((r) => r.outcome === 'imported' || r.outcome === 'weak')

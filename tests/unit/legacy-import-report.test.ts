@@ -44,10 +44,10 @@ describe('legacy import report', () => {
     const text = formatImportReport(report)
     assert.deepEqual(sortPairs(parseSkippedLines(text)), sortPairs(expectedSkips()))
     assert.deepEqual(parseSummary(text), { read: LEGACY_ROWS.length, imported: 6, weak: 2 })
-    assert.match(text, /^Dry run, nothing written\. Summary: read 17, would import 6, skipped 11 /)
+    assert.match(text, /^Dry run, nothing written\. Summary: read 20, would import 6, skipped 14 /)
     assert.match(
       text,
-      /skipped 11 \(username_missing 1, username_length 1, username_characters 2, duplicate_in_source 4, password_missing 2, password_too_long 1\)/,
+      /skipped 14 \(username_missing 1, username_length 1, username_characters 2, username_mixed_scripts 1, duplicate_in_source 4, look_alike_in_source 2, password_missing 2, password_too_long 1\)/,
     )
     assert.match(text, /weak 2 \(password_too_short 1, password_too_common 1\)/)
     for (const password of PASSWORDS) assert.ok(!text.includes(password), 'no password printed')
@@ -62,7 +62,7 @@ describe('legacy import report', () => {
         read: 260,
         skipped: {
           ...reportWith({}).skipped,
-          already_exists: { count: 250, names: names('already_exists', 100) as never },
+          imported_earlier: { count: 250, names: names('imported_earlier', 100) as never },
           username_length: { count: 10, names: names('username_length', 10) as never },
         },
       }),
@@ -74,7 +74,7 @@ describe('legacy import report', () => {
       listed.slice(0, 10).map(([, reason]) => reason),
       Array(10).fill('username_length'),
     )
-    assert.match(text, /^ {2}… and 160 more not listed \(already_exists 160\)$/m)
+    assert.match(text, /^ {2}… and 160 more not listed \(imported_earlier 160\)$/m)
   })
 
   test('an interrupted import says so and how to finish', () => {
