@@ -146,7 +146,8 @@ export async function verifyCredentials(
 
 export type PasswordChangeResult =
   | { ok: true; passwordVersion: number }
-  | { ok: false; field: 'current_password'; code: 'password_wrong' }
+  /** `stale`: the password was right, but another change landed first. */
+  | { ok: false; field: 'current_password'; code: 'password_wrong'; stale?: true }
   | {
       ok: false
       field: 'new_password'
@@ -197,7 +198,7 @@ export async function changePassword(
     await recordAuthEvent(tx, { userId, kind: 'password_changed', at: now, ...origin })
     return version
   })
-  return passwordVersion === null ? wrong : { ok: true, passwordVersion }
+  return passwordVersion === null ? { ...wrong, stale: true } : { ok: true, passwordVersion }
 }
 
 /**
@@ -208,11 +209,13 @@ export async function deleteAccount(
   db: Queryable,
   { userId, password }: { userId: number; password: string },
   { lease }: { lease: HashLease },
-): Promise<{ ok: true } | { ok: false; code: 'password_wrong' }> {
+): Promise<{ ok: true } | { ok: false; code: 'password_wrong'; stale?: true }> {
   const user = await findUserById(db, userId)
   const verified = user !== null && (await verifyPasswordHash(user.passwordHash, password, lease))
-  if (!verified || !(await deleteUser(db, { userId, passwordVersion: user.passwordVersion }))) {
-    return { ok: false, code: 'password_wrong' }
+  if (!verified) return { ok: false, code: 'password_wrong' }
+  // Right, but changed meanwhile (`stale`: no guess); or the account is gone.
+  if (!(await deleteUser(db, { userId, passwordVersion: user.passwordVersion }))) {
+    return { ok: false, code: 'password_wrong', stale: true }
   }
   return { ok: true }
 }

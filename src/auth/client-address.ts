@@ -1,9 +1,10 @@
 import { isIP } from 'node:net'
 
 // The "client address" that sign-in and registration limits count by. One IPv6
-// host usually holds a whole /64 (RFC 4291 §2.5.4, RFC 8981 privacy addresses), so
-// counting single IPv6 addresses would give one machine 2^64 fresh budgets; a /64
-// counts as one address. An IPv4-mapped IPv6 address (a dual-stack socket) is its
+// host usually holds a whole /64 (RFC 4291 §2.5.4, RFC 8981 privacy addresses) and
+// one home or small site a /56 (RIPE-690), so counting single IPv6 addresses, or
+// /64s, would give one customer 2^64, or 256, fresh budgets; a /56 counts as one
+// address (a review of issue 9 filled the line of hashes from the /56s of one /48). An IPv4-mapped IPv6 address (a dual-stack socket) is its
 // IPv4 address.
 
 /** What a request without a usable address counts as (a forged X-Forwarded-For). */
@@ -20,23 +21,22 @@ export function clientAddressKey(ip: string): string {
     const [high = 0, low = 0] = groups.slice(6)
     return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.')
   }
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toString(16))
-    .join(':')}::/64`
+  const [a = 0, b = 0, c = 0, d = 0] = groups
+  return `${[a, b, c, d & 0xff00].map((g) => g.toString(16)).join(':')}::/56`
 }
 
 /**
- * The network a client address belongs to, for shares of a resource that a client
- * may hold only a little of at once (the line of hashes): an IPv4 address, or the
- * IPv6 /56 of a /64 key. A home or a small site is usually given a /56 (RIPE-690),
- * so one customer holds 256 /64s: counted by /64 they would take 256 shares.
+ * The wider network of a client address (clientAddressKey), for a second, coarser
+ * share of what one client may hold at once (the line of hashes): an IPv4 /24 or an
+ * IPv6 /48, what one organisation or one hosting customer usually holds.
  */
 export function clientNetworkKey(addressKey: string): string {
-  if (!addressKey.endsWith('::/64')) return addressKey
-  const groups = addressKey.slice(0, -'::/64'.length).split(':')
-  const fourth = (parseInt(groups[3] ?? '0', 16) & 0xff00).toString(16)
-  return `${groups.slice(0, 3).join(':')}:${fourth}::/56`
+  if (addressKey.endsWith('::/56')) {
+    return `${addressKey.split(':').slice(0, 3).join(':')}::/48`
+  }
+  const octets = addressKey.split('.')
+  if (octets.length === 4) return `${octets.slice(0, 3).join('.')}.0/24`
+  return addressKey
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (isIP has checked it). */

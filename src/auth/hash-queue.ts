@@ -1,21 +1,27 @@
 import { clientNetworkKey } from './client-address.js'
 
-// The line of password hashes, shared fairly (issue 9, findings 2 and 3).
+// The line of password hashes, shared fairly (issue 9, findings 2 and 3, and the
+// reviews of its fix).
 //
 // argon2 is the one costly thing a client can make Logon do, so the line in front of
-// it is what a flood fights over. Three rules:
+// it is what a flood fights over. The rules:
 // - At most `threads` hashes run at once (PASSWORD_HASH_THREADS): the event loop and
 //   the database keep a core during a storm of sign-ins (docs/decisions/0003).
-// - A bounded line: past `threads × WAITING_PER_THREAD` admitted, a new claimant is
-//   refused at once (`busy`: 503), instead of every request waiting behind a flood.
-// - No one client takes more than its share: one client network (an IPv4 address or
-//   an IPv6 /56, clientNetworkKey), and one account, may hold at most SHARE_OF_LINE
-//   of the line (`over_share`: 429 for that client only), and the hashes waiting are
-//   served round-robin by network, so a sign-in from anyone else waits behind at
-//   most one hash of each busy network, not behind the whole flood of one.
-// - The last RESERVED_FOR_NEWCOMERS of the line is kept for networks that hold no
-//   place: a handful of flooding networks, each within its share, fill the rest but
-//   not that part, so someone else's sign-in still gets in.
+// - A bounded line: past `threads × (WAITING_PER_THREAD + 1)` admitted, a new
+//   claimant is refused at once (`busy`: 503), instead of every request waiting
+//   behind a flood.
+// - No one client takes more than its share (`over_share`: 429 for that client only):
+//   one client address (clientAddressKey: an IPv4 address or an IPv6 /56) or one
+//   account may hold SHARE_OF_LINE of the line, one wider network (an IPv4 /24 or an
+//   IPv6 /48, clientNetworkKey) SHARE_OF_LINE_PER_NETWORK.
+// - Parts of the line are kept: the last RESERVED_FOR_DEVICES for browsers with a
+//   live device token (the owners of accounts: strangers cannot make such tokens),
+//   and before it RESERVED_FOR_NEWCOMERS for addresses that hold no place yet. A few
+//   dozen addresses, each within its share, can still fill the rest: the limits are
+//   what keeps that short (password-attempts.ts asks them before it takes a place,
+//   so an address that has spent its failures holds no place at all).
+// - The waiting hashes are served round-robin by address, so a sign-in from anyone
+//   else waits behind at most one hash of each busy address.
 //
 // Admission is a lease taken before the attempt is counted by the sign-in limits, so
 // a request refused for load has counted nothing, and the attempt's later hashes (a
@@ -24,16 +30,22 @@ import { clientNetworkKey } from './client-address.js'
 const WAITING_PER_THREAD = 32
 /** The part of the line one client address or one account may hold. */
 const SHARE_OF_LINE = 1 / 8
+/** The part of the line one wider network (many addresses of one owner) may hold. */
+const SHARE_OF_LINE_PER_NETWORK = 1 / 4
 const MIN_SHARE = 2
-/** The part of the line only a network holding no place may take. */
+/** The last part of the line, only for browsers with a live device token. */
+const RESERVED_FOR_DEVICES = 1 / 8
+/** The part before it, only for addresses that hold no place. */
 const RESERVED_FOR_NEWCOMERS = 1 / 4
 
 /** Who asks for a hash, as the line counts them. */
 export interface HashClaimant {
-  /** clientAddressKey of the request; shares count by its network (clientNetworkKey). */
+  /** clientAddressKey of the request. */
   address: string
   /** A key of the account the password is for (the folded name's digest), if any. */
   account?: string | undefined
+  /** The browser holds a live device token for that account (device-tokens.ts). */
+  knownDevice?: boolean | undefined
 }
 
 export type HashAdmission =
@@ -66,8 +78,18 @@ export class FairHashQueue {
     return Math.max(MIN_SHARE, Math.ceil(this.capacity * SHARE_OF_LINE))
   }
 
-  /** Places only a network holding none may take. */
-  get reserved(): number {
+  /** Leases the addresses of one wider network may hold together. */
+  get networkShare(): number {
+    return Math.max(this.share, Math.ceil(this.capacity * SHARE_OF_LINE_PER_NETWORK))
+  }
+
+  /** Places only a browser with a live device token may take. */
+  get reservedForDevices(): number {
+    return Math.max(this.threads, Math.ceil(this.capacity * RESERVED_FOR_DEVICES))
+  }
+
+  /** Places (before the devices' part) only an address holding none may take. */
+  get reservedForNewcomers(): number {
     return Math.max(this.threads, Math.ceil(this.capacity * RESERVED_FOR_NEWCOMERS))
   }
 
@@ -81,24 +103,41 @@ export class FairHashQueue {
    */
   admit(claimant?: HashClaimant): HashAdmission {
     if (this.admitted >= this.capacity) return { ok: false, reason: 'busy' }
-    const network = claimant ? clientNetworkKey(claimant.address) : 'local'
-    const keys: string[] = []
-    if (claimant) keys.push(`network ${network}`)
-    if (claimant?.account !== undefined) keys.push(`account ${claimant.account}`)
-    if (keys.some((key) => (this.heldBy.get(key) ?? 0) >= this.share)) {
+    if (!claimant) return this.lease('local', [])
+    const address = `address ${claimant.address}`
+    const network = `network ${clientNetworkKey(claimant.address)}`
+    const shares: Array<[key: string, share: number]> = [
+      [address, this.share],
+      [network, this.networkShare],
+    ]
+    if (claimant.account !== undefined) shares.push([`account ${claimant.account}`, this.share])
+    if (shares.some(([key, share]) => (this.heldBy.get(key) ?? 0) >= share)) {
       return { ok: false, reason: 'over_share' }
     }
-    const holdsAPlace = claimant !== undefined && this.heldBy.has(`network ${network}`)
-    if (holdsAPlace && this.admitted >= this.capacity - this.reserved) {
-      return { ok: false, reason: 'over_share' }
+    // How far into the line this claimant may reach: known devices to the end, an
+    // address holding no place up to the devices' part, any other short of both parts.
+    let reach = this.capacity
+    if (!claimant.knownDevice) reach -= this.reservedForDevices
+    if (this.heldBy.has(address)) reach -= this.reservedForNewcomers
+    if (this.admitted >= reach) {
+      // Busy for it: the places left are kept for others (503, as for a full line,
+      // when it is a stranger's first place; 429 for an address already in the line).
+      return { ok: false, reason: this.heldBy.has(address) ? 'over_share' : 'busy' }
     }
+    return this.lease(
+      claimant.address,
+      shares.map(([key]) => key),
+    )
+  }
+
+  private lease(turnKey: string, keys: string[]): HashAdmission {
     this.admitted += 1
     for (const key of keys) this.heldBy.set(key, (this.heldBy.get(key) ?? 0) + 1)
     let held = true
     return {
       ok: true,
       lease: {
-        run: (work) => this.run(network, work),
+        run: (work) => this.run(turnKey, work),
         release: () => {
           if (!held) return
           held = false

@@ -6,12 +6,18 @@ import {
   claimSignInAttempt,
   giveBackSignInAttempt,
   settleSuccessfulSignIn,
+  signInWaitEnd,
   type SignInSubject,
 } from './sign-in-limits.js'
+import { retryAfterSeconds } from './limit-waits.js'
 
 // Every verification of a password goes through here (docs/contract.md "Sign-in limits":
 // sign-in, password change, account deletion, and the steps later issues add), so
 // each one is limited the same way (issue 9, finding 2):
+// 0. a read of the limits: an attempt they would refuse is refused (429) before it
+//    takes a place in the line, so an address that has spent its failures holds no
+//    place at all, however hard it tries (review of issue 9: a few dozen addresses
+//    filled the line);
 // 1. a place in the fair line of hashes (hash-queue.ts): a full line throws
 //    PasswordHashingBusyError (503); a client over its share is refused (429);
 //    nothing is counted for either;
@@ -19,7 +25,9 @@ import {
 //    looked at (sign-in-limits.ts); over a limit it is refused (429);
 // 3. the check runs under the lease. A success settles the counters; a failure
 //    keeps its count; an error (the database or the line failing under it) gives
-//    the count back, so that a busy spell never becomes a lockout (finding 3).
+//    the count back, so that a busy spell never becomes a lockout (finding 3). So
+//    does a check that was `stale`: the password was right but changed while it was
+//    checked (a race lost to a password change), which is no guess.
 
 export interface PasswordAttemptContext {
   db: Queryable
@@ -39,20 +47,28 @@ export type PasswordAttempt<T> =
 /** How long a client over its share of the line of hashes is asked to wait. */
 const OVER_SHARE_RETRY_AFTER_SECONDS = 1
 
-export async function attemptPasswordCheck<T extends { ok: boolean }>(
+export async function attemptPasswordCheck<T extends { ok: boolean; stale?: boolean }>(
   context: PasswordAttemptContext,
   subject: SignInSubject,
   check: (lease: HashLease) => Promise<T>,
 ): Promise<PasswordAttempt<T>> {
   const { db, limits } = context
+  if (limits.enabled) {
+    const wait = await signInWaitEnd(db, subject, { limits: limits.signIn, now: context.now() })
+    if (wait)
+      return { status: 'refused', retryAfterSeconds: retryAfterSeconds(wait, context.now()) }
+  }
   // RATE_LIMITS=off (benchmarks only) lifts the shares too; the line stays bounded.
-  // With a live device token the account's share is left out, as its counter is:
-  // strangers filling the account's share must not keep its owner's browser out.
+  // With a live device token the account's share is left out, as its counter is, and
+  // the places kept for known devices are open to it: strangers filling the line
+  // must not keep the account's owner out.
+  const knownDevice = subject.deviceKey !== undefined
   const admission = admitPasswordHashing(
     limits.enabled
       ? {
           address: subject.addressKey,
-          account: subject.deviceKey === undefined ? subject.nameKey : undefined,
+          account: knownDevice ? undefined : subject.nameKey,
+          knownDevice,
         }
       : undefined,
   )
@@ -86,6 +102,13 @@ export async function attemptPasswordCheck<T extends { ok: boolean }>(
         }).catch(() => undefined)
       }
       throw error
+    }
+    if (result.stale && limits.enabled) {
+      await giveBackSignInAttempt(db, subject, {
+        limits: limits.signIn,
+        now: context.now(),
+        claimedAt,
+      })
     }
     if (result.ok && limits.enabled) {
       await settleSuccessfulSignIn(db, subject, { limits: limits.signIn, now: context.now() })

@@ -178,6 +178,19 @@ export async function claimSignInAttempt(
   return { allowed: false, retryAfterSeconds: until ? retryAfterSeconds(until, now) : 1 }
 }
 
+/**
+ * When the wait of the counters this attempt would count on ends, if one is waiting:
+ * a read only, so that an attempt the claim would refuse is refused before it takes
+ * a place in the line of hashes. The claim still decides (this read can be late).
+ */
+export async function signInWaitEnd(
+  db: Queryable,
+  subject: SignInSubject,
+  { limits, now }: { limits: SignInLimits; now: Date },
+): Promise<Date | null> {
+  return latestWaitEnd(db, countersOf(subject, limits), now)
+}
+
 async function latestWaitEnd(db: Queryable, counters: Counter[], now: Date) {
   const [row] = await db.query<{ until: Date | null }>(
     `SELECT max(blocked_until) AS until FROM attempt_limits
@@ -229,31 +242,25 @@ const deleteStatement =
       WHERE scope = $${scopeParam}::text AND key = $${scopeParam + 1}::text AND ${gate}`
 
 /**
- * After a successful sign-in: the name's counters start again (from this address,
- * and for the account or the device), and the address takes back the attempt it
- * counted, as only failures count against an address. address_sign_ins keeps it:
- * it counts successes too.
+ * After a successful sign-in: the counters it counted on for the name start again
+ * (from this address, and the account's, or the device's with a device token), and
+ * the address takes back the attempt it counted, as only failures count against an
+ * address. address_sign_ins keeps it: it counts successes too. A success through a
+ * device token leaves the account counter as it is: it says what strangers have
+ * tried, and clearing it at each of the owner's sign-ins would give them the
+ * account's limit again each time (review of issue 9).
  */
 export async function settleSuccessfulSignIn(
   db: Queryable,
   subject: SignInSubject,
   { limits, now }: { limits: SignInLimits; now: Date },
 ): Promise<void> {
-  const counters = countersOf({ ...subject, deviceKey: undefined }, limits)
-  const byScope = new Map(counters.map((c) => [c.scope, c]))
-  const touched: Array<{ counter: Counter; action: 'delete' | 'give_back' }> = [
-    { counter: byScope.get('name_address')!, action: 'delete' },
-    { counter: byScope.get('account')!, action: 'delete' },
-    ...(subject.deviceKey === undefined
-      ? []
-      : [
-          {
-            counter: countersOf(subject, limits).find((c) => c.scope === 'device')!,
-            action: 'delete' as const,
-          },
-        ]),
-    { counter: byScope.get('address')!, action: 'give_back' },
-  ]
+  const touched = countersOf(subject, limits)
+    .filter((counter) => counter.scope !== 'address_sign_ins')
+    .map((counter) => ({
+      counter,
+      action: counter.scope === 'address' ? ('give_back' as const) : ('delete' as const),
+    }))
   await runChain(db, touched, now)
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { clientNetworkKey } from '../../src/auth/client-address.js'
+import { clientAddressKey, clientNetworkKey } from '../../src/auth/client-address.js'
 import { FairHashQueue, type HashLease } from '../../src/auth/hash-queue.js'
 
 // The fair line of hashes (issue 9, findings 2 and 3, and its review): shares per
@@ -18,14 +18,13 @@ function admitAll(queue: FairHashQueue, address: string, count: number, account?
 }
 
 describe('clientNetworkKey', () => {
-  test('an IPv4 address is its own network', () => {
-    assert.equal(clientNetworkKey('192.0.2.7'), '192.0.2.7')
+  test('an IPv4 address is in its /24', () => {
+    assert.equal(clientNetworkKey('192.0.2.7'), '192.0.2.0/24')
   })
-  test('IPv6 /64 keys of one /56 are one network; of another /56, another', () => {
-    assert.equal(clientNetworkKey('2001:db8:1:200::/64'), '2001:db8:1:200::/56')
-    assert.equal(clientNetworkKey('2001:db8:1:2ff::/64'), '2001:db8:1:200::/56')
-    assert.equal(clientNetworkKey('2001:db8:1:300::/64'), '2001:db8:1:300::/56')
-    assert.equal(clientNetworkKey('2001:db8:1:5::/64'), '2001:db8:1:0::/56')
+  test('an IPv6 /56 is in its /48', () => {
+    assert.equal(clientNetworkKey('2001:db8:1:200::/56'), '2001:db8:1::/48')
+    assert.equal(clientNetworkKey('2001:db8:1:ff00::/56'), '2001:db8:1::/48')
+    assert.equal(clientNetworkKey('2001:db8:2:0::/56'), '2001:db8:2::/48')
   })
   test('the unknown address stays what it is', () => {
     assert.equal(clientNetworkKey('unknown'), 'unknown')
@@ -43,51 +42,75 @@ describe('FairHashQueue', () => {
     assert.equal(admitAll(queue, '198.51.100.1', 2).leases.length, 1)
   })
 
-  test('the /64s of one IPv6 /56 share one share', () => {
+  test('the addresses of one wider network (an IPv6 /48, an IPv4 /24) share a network share', () => {
     const queue = new FairHashQueue(4)
-    let admitted = 0
+    let ipv6 = 0
     for (let i = 0; i < 256; i++) {
-      const address = `2001:db8:1:${(0x200 + i).toString(16)}::/64`
-      if (queue.admit({ address }).ok) admitted += 1
+      const address = clientAddressKey(`2001:db8:1:${(i << 8).toString(16)}::1`)
+      for (let j = 0; j < 2; j++) if (queue.admit({ address }).ok) ipv6 += 1
     }
-    assert.equal(admitted, queue.share)
+    assert.equal(ipv6, queue.networkShare)
+    let ipv4 = 0
+    for (let i = 0; i < 256; i++) if (queue.admit({ address: `198.51.100.${i}` }).ok) ipv4 += 1
+    assert.equal(ipv4, queue.networkShare)
+    assert.ok(queue.networkShare < queue.capacity / 2)
   })
 
   test('one account holds at most its share, from any number of addresses', () => {
     const queue = new FairHashQueue(4)
     let admitted = 0
     for (let i = 0; i < 100; i++) {
-      if (queue.admit({ address: `203.0.113.${i}`, account: 'victim' }).ok) admitted += 1
+      if (queue.admit({ address: `203.0.${i}.1`, account: 'victim' }).ok) admitted += 1
     }
     assert.equal(admitted, queue.share)
   })
 
-  test('networks within their shares cannot fill the reserved part; a newcomer gets in', () => {
+  /** Fills the line from `count` addresses of different networks, each as far as it gets. */
+  function flood(queue: FairHashQueue, count: number): HashLease[] {
+    const leases: HashLease[] = []
+    for (let n = 0; n < count; n++)
+      leases.push(...admitAll(queue, `10.${n}.0.1`, queue.share).leases)
+    return leases
+  }
+
+  test("addresses within their shares cannot take the newcomers' part; a newcomer gets in", () => {
     const queue = new FairHashQueue(2)
-    const flooders: HashLease[] = []
-    for (let n = 0; n < 8; n++) flooders.push(...admitAll(queue, `10.0.0.${n}`, queue.share).leases)
-    // Eight networks, each within its share, would fill the line (8 × share >
-    // capacity): they get the unreserved part and one first place each at most (a
-    // network's first place may come from the reserve, as a newcomer's does).
+    // Eight addresses, each within its share, would fill the line (8 × share >
+    // capacity): they get the open part and a first place each at most.
     assert.ok(8 * queue.share > queue.capacity, 'the flood is big enough to fill the line')
-    assert.ok(queue.load().admitted <= queue.capacity - queue.reserved + 8)
+    const flooders = flood(queue, 8)
+    const open = queue.capacity - queue.reservedForDevices - queue.reservedForNewcomers
+    assert.ok(queue.load().admitted <= open + 8)
     const newcomer = queue.admit({ address: '192.0.2.99' })
-    assert.ok(newcomer.ok, 'a network holding no place still gets one')
-    // …but it cannot then take a second place from the reserve.
-    const second = queue.admit({ address: '192.0.2.99' })
-    assert.equal(second.ok, false)
+    assert.ok(newcomer.ok, 'an address holding no place still gets one')
+    // …but it cannot then take a second place from the newcomers' part.
+    assert.deepEqual(queue.admit({ address: '192.0.2.99' }), { ok: false, reason: 'over_share' })
     for (const lease of flooders) lease.release()
+  })
+
+  test('a line full of strangers still lets in a browser with a live device token', () => {
+    const queue = new FairHashQueue(1)
+    // Many addresses, one place each: more than the line holds for strangers.
+    const strangers = flood(queue, queue.capacity)
+    assert.equal(queue.load().admitted, queue.capacity - queue.reservedForDevices)
+    assert.deepEqual(queue.admit({ address: '192.0.2.1' }), { ok: false, reason: 'busy' })
+    const owner = queue.admit({ address: '192.0.2.2', account: 'owner', knownDevice: true })
+    assert.ok(owner.ok, 'the owner gets a place kept for known devices')
+    for (const lease of strangers) lease.release()
   })
 
   test('a full line is busy for everyone', () => {
     const queue = new FairHashQueue(1)
     const leases: HashLease[] = []
     for (let n = 0; leases.length < queue.capacity && n < 10_000; n++) {
-      const admission = queue.admit({ address: `10.1.${n >> 8}.${n & 0xff}` })
+      const admission = queue.admit({ address: `10.${n}.0.1`, knownDevice: true })
       if (admission.ok) leases.push(admission.lease)
     }
     assert.equal(leases.length, queue.capacity)
-    assert.deepEqual(queue.admit({ address: '192.0.2.1' }), { ok: false, reason: 'busy' })
+    assert.deepEqual(queue.admit({ address: '192.0.2.1', knownDevice: true }), {
+      ok: false,
+      reason: 'busy',
+    })
     assert.equal(queue.admit().ok, false, 'without a claimant too')
   })
 
@@ -103,11 +126,11 @@ describe('FairHashQueue', () => {
       order.push(label)
       running -= 1
     }
-    const flood = admitAll(queue, '10.9.9.9', 3).leases
+    const flooding = admitAll(queue, '10.9.9.9', 3).leases
     const other = queue.admit({ address: '192.0.2.5' })
     assert.ok(other.ok)
     const done = [
-      ...flood.map((lease, i) => lease.run(work(`flood${i}`))),
+      ...flooding.map((lease, i) => lease.run(work(`flood${i}`))),
       other.lease.run(work('other')),
     ]
     await Promise.all(done)

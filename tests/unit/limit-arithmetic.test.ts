@@ -119,13 +119,13 @@ describe('clientAddressKey: what counts as one client address', () => {
     ['192.0.2.7', '192.0.2.7'],
     ['::ffff:192.0.2.7', '192.0.2.7'],
     ['::FFFF:c000:0207', '192.0.2.7'],
-    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
-    ['2001:DB8:1:2:ffff::1', '2001:db8:1:2::/64'],
-    ['2001:db8::1', '2001:db8:0:0::/64'],
-    ['2001:0db8:0000:0000:0000:0000:0000:0001', '2001:db8:0:0::/64'],
-    ['::1', '0:0:0:0::/64'],
-    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
-    ['64:ff9b::192.0.2.7', '64:ff9b:0:0::/64'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:0::/56'],
+    ['2001:DB8:1:2:ffff::1', '2001:db8:1:0::/56'],
+    ['2001:db8::1', '2001:db8:0:0::/56'],
+    ['2001:0db8:0000:0000:0000:0000:0000:0001', '2001:db8:0:0::/56'],
+    ['::1', '0:0:0:0::/56'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/56'],
+    ['64:ff9b::192.0.2.7', '64:ff9b:0:0::/56'],
     ['', UNKNOWN_ADDRESS],
     ['not an address', UNKNOWN_ADDRESS],
     ['<script>', UNKNOWN_ADDRESS],
@@ -137,13 +137,16 @@ describe('clientAddressKey: what counts as one client address', () => {
     })
   }
 
-  test('every address of one IPv6 /64 counts as the same client', () => {
+  test('every address of one IPv6 /56 counts as the same client; another /56 is another', () => {
     const keys = new Set(
-      ['2001:db8:a:b::1', '2001:db8:a:b:ffff:ffff:ffff:ffff', '2001:db8:a:b:1234::'].map(
-        clientAddressKey,
-      ),
+      [
+        '2001:db8:a:b::1',
+        '2001:db8:a:b:ffff:ffff:ffff:ffff',
+        '2001:db8:a:1234::',
+        '2001:db8:a:12ff::9',
+      ].map(clientAddressKey),
     )
-    assert.equal(keys.size, 1)
+    assert.deepEqual([...keys], ['2001:db8:a:0::/56', '2001:db8:a:1200::/56'])
   })
 })
 

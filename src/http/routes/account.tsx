@@ -128,7 +128,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
    * finding 2): the same limits for the account and the address, a fair place in the
    * line of hashes, and a security event when it fails. Refused: 429 and the page.
    */
-  async function checkedOnAccountPage<T extends { ok: boolean }>(
+  async function checkedOnAccountPage<T extends { ok: boolean; stale?: boolean }>(
     request: FastifyRequest,
     reply: FastifyReply,
     current: { user: SessionUser; session: Session },
@@ -142,7 +142,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     if (attempt.status === 'refused') {
       return { refused: refuseAttempt(request, reply, attempt.retryAfterSeconds) }
     }
-    if (!attempt.result.ok) {
+    if (!attempt.result.ok && !attempt.result.stale) {
       await recordAuthEvent(db, {
         userId: current.user.id,
         kind: 'password_check_failed',

@@ -108,7 +108,8 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
         { user: result.user, remember },
         opts.sessions,
       )
-      if (!started) return { ok: false, reason: 'wrong_password', userId: result.user.id } as const
+      // The password was right when verified: a race lost to its change is no guess.
+      if (!started) return { ok: false, reason: 'password_changed', stale: true } as const
       return result
     })
     if (attempt.status === 'refused') {
