@@ -1,6 +1,6 @@
 import type { LimitsPolicy } from '../config.js'
 import type { Queryable } from '../db/database.js'
-import type { HashLease } from './hash-queue.js'
+import type { HashClaimant, HashLease } from './hash-queue.js'
 import { admitPasswordHashing, PasswordHashingBusyError } from './passwords.js'
 import {
   claimSignInAttempt,
@@ -47,6 +47,22 @@ export type PasswordAttempt<T> =
 /** How long a client over its share of the line of hashes is asked to wait. */
 const OVER_SHARE_RETRY_AFTER_SECONDS = 1
 
+/**
+ * A place in the line of hashes for a client's request (sign-in, password check,
+ * registration): `refused` (429) over its share; a full line throws
+ * PasswordHashingBusyError (503). RATE_LIMITS=off (benchmarks only) lifts the
+ * shares; the line stays bounded.
+ */
+export function admitClientHashing(
+  limits: LimitsPolicy,
+  claimant: HashClaimant,
+): { ok: true; lease: HashLease } | { ok: false; retryAfterSeconds: number } {
+  const admission = admitPasswordHashing(limits.enabled ? claimant : undefined)
+  if (admission.ok) return admission
+  if (admission.reason === 'busy') throw new PasswordHashingBusyError()
+  return { ok: false, retryAfterSeconds: OVER_SHARE_RETRY_AFTER_SECONDS }
+}
+
 export async function attemptPasswordCheck<T extends { ok: boolean; stale?: boolean }>(
   context: PasswordAttemptContext,
   subject: SignInSubject,
@@ -58,24 +74,16 @@ export async function attemptPasswordCheck<T extends { ok: boolean; stale?: bool
     if (wait)
       return { status: 'refused', retryAfterSeconds: retryAfterSeconds(wait, context.now()) }
   }
-  // RATE_LIMITS=off (benchmarks only) lifts the shares too; the line stays bounded.
   // With a live device token the account's share is left out, as its counter is, and
   // the places kept for known devices are open to it: strangers filling the line
   // must not keep the account's owner out.
   const knownDevice = subject.deviceKey !== undefined
-  const admission = admitPasswordHashing(
-    limits.enabled
-      ? {
-          address: subject.addressKey,
-          account: knownDevice ? undefined : subject.nameKey,
-          knownDevice,
-        }
-      : undefined,
-  )
-  if (!admission.ok) {
-    if (admission.reason === 'busy') throw new PasswordHashingBusyError()
-    return { status: 'refused', retryAfterSeconds: OVER_SHARE_RETRY_AFTER_SECONDS }
-  }
+  const admission = admitClientHashing(limits, {
+    address: subject.addressKey,
+    account: knownDevice ? undefined : subject.nameKey,
+    knownDevice,
+  })
+  if (!admission.ok) return { status: 'refused', retryAfterSeconds: admission.retryAfterSeconds }
   const { lease } = admission
   try {
     let accountWaitUntil: Date | null = null

@@ -8,7 +8,7 @@ import {
 import { clientAddressKey } from '../../auth/client-address.js'
 import { recordAuthEvent } from '../../auth/events.js'
 import type { HashLease } from '../../auth/hash-queue.js'
-import { admitPasswordHashing, PasswordHashingBusyError } from '../../auth/passwords.js'
+import { admitClientHashing } from '../../auth/password-attempts.js'
 import { countRegistrationAttempt } from '../../auth/registration-limit.js'
 import { typedNameKeys } from '../../auth/sign-in-limits.js'
 import type { LimitsPolicy } from '../../config.js'
@@ -74,14 +74,11 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
     const at = now()
     // A fair place in the line of hashes first (hash-queue.ts): one address cannot
     // fill it, and a request refused for load has counted nothing (issue 9).
-    const admission = admitPasswordHashing(
-      opts.limits.enabled ? { address: clientAddressKey(request.ip) } : undefined,
-    )
+    const admission = admitClientHashing(opts.limits, { address: clientAddressKey(request.ip) })
     if (!admission.ok) {
-      if (admission.reason === 'busy') throw new PasswordHashingBusyError()
       return showForm(request, reply, 429, {
         username: typedText(request.body, 'username'),
-        errors: { form: refuseAttempt(request, reply, 1) },
+        errors: { form: refuseAttempt(request, reply, admission.retryAfterSeconds) },
       })
     }
     try {
