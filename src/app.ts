@@ -38,6 +38,10 @@ const PURGE_INTERVAL_MS = 60_000
 // The parameter sets of the stored hashes change only as accounts sign in after a
 // change of PASSWORD_HASH_*: an hourly count keeps the dummies close (dummy-hashes.ts).
 const HASH_CENSUS_INTERVAL_MS = 3_600_000
+// A census that failed (the database, or a dummy's making) is tried again soon: until
+// it succeeds, unknown names may cost what the current parameters cost, which tells
+// them from accounts with older hashes.
+const HASH_CENSUS_RETRY_MS = 5_000
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
 const PICO_DIR = dirname(
@@ -164,15 +168,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // In the background: a start does not wait for a scan of the accounts; a close
   // waits for the scan under way, before the database closes.
   let counting: Promise<void> = Promise.resolve()
+  let retryTimer: NodeJS.Timeout | undefined
+  let closing = false
   const countHashes = () => {
-    counting = dummyHashes
-      .refresh(db)
-      .catch((error: unknown) => app.log.warn({ err: error }, 'counting hash parameters failed'))
+    clearTimeout(retryTimer)
+    counting = dummyHashes.refresh(db).catch((error: unknown) => {
+      app.log.warn({ err: error }, 'counting hash parameters failed')
+      if (!closing) retryTimer = setTimeout(countHashes, HASH_CENSUS_RETRY_MS).unref()
+    })
   }
   app.addHook('onReady', async () => countHashes())
   const censusTimer = setInterval(countHashes, HASH_CENSUS_INTERVAL_MS).unref()
   app.addHook('onClose', async () => {
+    closing = true
     clearInterval(censusTimer)
+    clearTimeout(retryTimer)
     await counting
   })
 
