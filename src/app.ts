@@ -70,9 +70,10 @@ export interface AppDependencies {
 }
 
 /**
- * Logs never hold a password or a session token. Fastify's request serializer logs
- * method, URL and addresses only, never headers or bodies; the redaction is a
- * second line for anything that logs a request or reply whole.
+ * Logs never hold a password, a password hash or a session token. Fastify's request
+ * serializer logs method, URL and addresses only, never headers or bodies; the
+ * redaction is a second line for anything that logs a request, a reply or a database
+ * error whole.
  */
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -83,6 +84,17 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
         'req.headers.authorization',
         'res.headers["set-cookie"]',
         '*.password',
+        // Database errors: the statement and its parameters hold password hashes and
+        // session secret hashes, and a constraint's detail the values it refused. The
+        // PGlite wrapper strips them (pglite.ts); this is the second line.
+        '*.params',
+        '*.query',
+        '*.queryOptions',
+        '*.detail',
+        '*.internalQuery',
+        '*.cause.params',
+        '*.cause.query',
+        '*.cause.detail',
       ],
       censor: '[redacted]',
     },
