@@ -38,6 +38,10 @@ const PURGE_INTERVAL_MS = 60_000
 // The parameter sets of the stored hashes change only as accounts sign in after a
 // change of PASSWORD_HASH_*: an hourly count keeps the dummies close (dummy-hashes.ts).
 const HASH_CENSUS_INTERVAL_MS = 3_600_000
+// A census that failed (the database, or a dummy's making) is tried again soon: until
+// it succeeds, unknown names may cost what the current parameters cost, which tells
+// them from accounts with older hashes.
+const HASH_CENSUS_RETRY_MS = 5_000
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
 const PICO_DIR = dirname(
@@ -66,9 +70,10 @@ export interface AppDependencies {
 }
 
 /**
- * Logs never hold a password or a session token. Fastify's request serializer logs
- * method, URL and addresses only, never headers or bodies; the redaction is a
- * second line for anything that logs a request or reply whole.
+ * Logs never hold a password, a password hash or a session token. Fastify's request
+ * serializer logs method, URL and addresses only, never headers or bodies; the
+ * redaction is a second line for anything that logs a request, a reply or a database
+ * error whole.
  */
 export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
@@ -79,6 +84,17 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
         'req.headers.authorization',
         'res.headers["set-cookie"]',
         '*.password',
+        // Database errors: the statement and its parameters hold password hashes and
+        // session secret hashes, and a constraint's detail the values it refused. The
+        // PGlite wrapper strips them (pglite.ts); this is the second line.
+        '*.params',
+        '*.query',
+        '*.queryOptions',
+        '*.detail',
+        '*.internalQuery',
+        '*.cause.params',
+        '*.cause.query',
+        '*.cause.detail',
       ],
       censor: '[redacted]',
     },
@@ -164,15 +180,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // In the background: a start does not wait for a scan of the accounts; a close
   // waits for the scan under way, before the database closes.
   let counting: Promise<void> = Promise.resolve()
+  let retryTimer: NodeJS.Timeout | undefined
+  let closing = false
   const countHashes = () => {
-    counting = dummyHashes
-      .refresh(db)
-      .catch((error: unknown) => app.log.warn({ err: error }, 'counting hash parameters failed'))
+    clearTimeout(retryTimer)
+    counting = dummyHashes.refresh(db).catch((error: unknown) => {
+      app.log.warn({ err: error }, 'counting hash parameters failed')
+      if (!closing) retryTimer = setTimeout(countHashes, HASH_CENSUS_RETRY_MS).unref()
+    })
   }
   app.addHook('onReady', async () => countHashes())
   const censusTimer = setInterval(countHashes, HASH_CENSUS_INTERVAL_MS).unref()
   app.addHook('onClose', async () => {
+    closing = true
     clearInterval(censusTimer)
+    clearTimeout(retryTimer)
     await counting
   })
 

@@ -72,28 +72,55 @@ export function parametersForUnknownName(
   return current
 }
 
+const keyOf = (params: PasswordHashParams) =>
+  `${params.memoryCost},${params.timeCost},${params.parallelism}`
+
 /**
  * The dummy hashes of one app: the census is read at start and refreshed now and
- * then (it changes only as accounts are upgraded or created), never on a request.
+ * then (it changes only as accounts are upgraded or created). The dummies are made
+ * by the census, never by a request: a request for a set whose dummy is still being
+ * made waits for that making (one promise per set), so it costs what an account of
+ * that set costs, not what a dummy of the current parameters would.
  */
 export class DummyHashes {
   private census: ParameterCensus = { sets: [] }
+  private dummies = new Map<string, Promise<string>>()
+  /** The first count while it runs: a name asked for meanwhile waits for the census. */
+  private firstCount: Promise<unknown> | undefined
+  private counted = false
 
   constructor(private readonly current: PasswordHashParams) {}
 
   /**
-   * Counts the parameter sets and makes their dummies now, so that no request waits
-   * for one to be made (nor fails for it when the line of hashes is full).
+   * Counts the parameter sets, takes the census at once, and then makes the dummies
+   * it needs. The census is taken before the dummies are made: were it taken only
+   * once they were, a making that failed would leave the census empty, and unknown
+   * names would all cost the current parameters (review of issue 9). Rejects when the
+   * count or a making fails; the caller tries again soon.
    */
   async refresh(db: Queryable): Promise<void> {
-    const census = await countHashParameters(db)
-    await Promise.all(
-      [this.current, ...census.sets.map((set) => set.params)].map(dummyPasswordHash),
-    )
+    const counting = countHashParameters(db)
+    if (!this.counted) this.firstCount = counting.catch(() => undefined)
+    const census = await counting
+    // dummyPasswordHash gives the making already under way or done, and makes again
+    // one that failed.
+    const dummies = new Map<string, Promise<string>>()
+    for (const params of [this.current, ...census.sets.map((set) => set.params)]) {
+      dummies.set(keyOf(params), dummyPasswordHash(params))
+    }
     this.census = census
+    this.dummies = dummies
+    this.counted = true
+    await Promise.all(dummies.values())
   }
 
-  forUnknownName(nameKey: string): Promise<string> {
-    return dummyPasswordHash(parametersForUnknownName(nameKey, this.census, this.current))
+  async forUnknownName(nameKey: string): Promise<string> {
+    // A sign-in in the moment between the start and the first census waits for it;
+    // if that count failed, the census is empty until the next one succeeds.
+    if (!this.counted) await this.firstCount
+    const params = parametersForUnknownName(nameKey, this.census, this.current)
+    // Every set the census knows has its making in this map; only without a census
+    // (a DummyHashes never refreshed, or whose first count failed) is one made here.
+    return this.dummies.get(keyOf(params)) ?? dummyPasswordHash(params)
   }
 }

@@ -123,17 +123,19 @@ export function passwordHashNeedsUpgrade(
 /**
  * A hash of a random password, for the verification that an unknown username
  * still costs (DESIGN.md): time does not tell which names exist. Made once per
- * parameter set, on first use.
+ * parameter set, on first use, as one of the app's own hashes: it waits its turn in
+ * the line of hashes and is never refused for a full line (FairHashQueue.runOwnHash).
  */
 const dummyHashes = new Map<string, Promise<string>>()
 export function dummyPasswordHash(params: PasswordHashParams): Promise<string> {
   const key = `${params.memoryCost},${params.timeCost},${params.parallelism}`
   let dummy = dummyHashes.get(key)
   if (!dummy) {
-    dummy = hashPassword(randomBytes(16).toString('hex'), params)
+    const password = randomBytes(16).toString('hex')
+    dummy = hashLine.runOwnHash(() => hash(password, { algorithm: Algorithm.Argon2id, ...params }))
     dummyHashes.set(key, dummy)
-    // A failed making (the line of hashes was full) must not stay: every unknown
-    // name of that parameter set would fail with it, and real names would not.
+    // A failed making must not stay: every unknown name of that parameter set would
+    // fail with it, and real names would not. The next census makes it again.
     dummy.catch(() => {
       if (dummyHashes.get(key) === dummy) dummyHashes.delete(key)
     })

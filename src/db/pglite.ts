@@ -21,14 +21,38 @@ function compileWebAssemblyWithLiftoffOnly() {
 // int8 as a JavaScript number, as in the postgres driver: ids stay far below 2^53.
 const parsers = { [types.INT8]: (value: string) => Number(value) }
 
+// PGlite's errors carry the statement and its parameters (query, params,
+// queryOptions), and the error handler logs errors whole: a failing password upgrade
+// or session insert logged argon2 hashes and session secret hashes. Logs never hold
+// those (DESIGN.md), so they are taken off here, where every statement passes. The
+// message, code and severity stay: database.ts and the logs judge errors by them.
+// node-postgres's errors carry no statement (postgres.ts passes them as they are).
+// `detail` and `internalQuery` go too: a constraint's detail quotes the values of
+// the key it refused ("Key (secret_hash)=(...) already exists").
+const STATEMENT_FIELDS = ['query', 'params', 'queryOptions', 'detail', 'internalQuery']
+
+function withoutStatement(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error
+  for (const field of STATEMENT_FIELDS) delete (error as Record<string, unknown>)[field]
+  return error
+}
+
 function wrap(target: PGlite | Transaction): Queryable {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []) {
-      const result = await target.query<Row>(sql, params as unknown[])
-      return result.rows
+      try {
+        const result = await target.query<Row>(sql, params as unknown[])
+        return result.rows
+      } catch (error) {
+        throw withoutStatement(error)
+      }
     },
     async exec(sql: string) {
-      await target.exec(sql)
+      try {
+        await target.exec(sql)
+      } catch (error) {
+        throw withoutStatement(error)
+      }
     },
   }
 }
