@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError, loadConfig, type Config } from '../config.js'
 
-// What the commands (seed, import-legacy) share: their kinds of failure, the
+// What the commands (seed, import-legacy, confusable-names) share: their kinds of failure, the
 // configuration, and argument parsing. A failure is one line on stderr; a usage
 // error exits 2, any other failure 1.
 
@@ -42,4 +42,36 @@ export function parseCommandLine<T extends ParseArgsConfig['options']>(args: str
   } catch (error) {
     throw new UsageError((error as Error).message.split('\n')[0])
   }
+}
+
+/** A failure in its one line: the message, and "(see --help)" after a usage error. */
+export function describeCommandFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  return error instanceof UsageError ? `${message} (see --help)` : message
+}
+
+/**
+ * Runs a command on this process's arguments: what `run` returns is the exit code; a
+ * failure is one line on stderr, `name: …` (worded by `describe`), and exits 2 for a
+ * usage error, 1 for any other.
+ */
+export function runCommand(
+  name: string,
+  run: (args: string[]) => Promise<number>,
+  describe: (error: unknown) => string = describeCommandFailure,
+): void {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name}: ${describe(error)}\n`)
+      process.exitCode = error instanceof UsageError ? 2 : 1
+    },
+  )
+}
+
+/** Closes what a command opened, newest first (`closers` is kept that way), ignoring failures. */
+export async function closeAll(closers: Array<() => Promise<void>>): Promise<void> {
+  for (const close of closers) await close().catch(() => {})
 }

@@ -1,6 +1,13 @@
 import { findConfusableNames } from '../auth/confusable-names.js'
 import { migrate } from '../db/migrate.js'
-import { blame, loadCommandConfig, parseCommandLine, UsageError } from './command.js'
+import {
+  blame,
+  closeAll,
+  loadCommandConfig,
+  parseCommandLine,
+  runCommand,
+  UsageError,
+} from './command.js'
 import { formatConfusableNames } from './confusable-names-report.js'
 import { openTarget } from './open-target.js'
 
@@ -46,18 +53,8 @@ async function run(args: string[]): Promise<number> {
     return 0
   } finally {
     // Newest first: the embedded database closes before its DATA_DIR lock is released.
-    for (const close of closers) await close().catch(() => {})
+    await closeAll(closers)
   }
 }
 
-run(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error)
-    const usage = error instanceof UsageError
-    process.stderr.write(`confusable-names: ${message}${usage ? ' (see --help)' : ''}\n`)
-    process.exitCode = usage ? 2 : 1
-  },
-)
+runCommand('confusable-names', run)

@@ -11,9 +11,11 @@ import { migrate } from '../db/migrate.js'
 import { formatImportReport } from './import-legacy-report.js'
 import {
   blame,
+  closeAll,
   CommandFailure,
   loadCommandConfig,
   parseCommandLine,
+  runCommand,
   UsageError,
 } from './command.js'
 import { openTarget } from './open-target.js'
@@ -114,7 +116,7 @@ async function run(args: string[]): Promise<number> {
     return stop.exitCode() ?? 0
   } finally {
     // Newest first: the embedded database closes before its DATA_DIR lock is released.
-    for (const close of closers) await close().catch(() => {})
+    await closeAll(closers)
   }
 }
 
@@ -129,12 +131,4 @@ function describeFailure(error: unknown): string {
   )
 }
 
-run(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    process.stderr.write(`import-legacy: ${describeFailure(error)}\n`)
-    process.exitCode = error instanceof UsageError ? 2 : 1
-  },
-)
+runCommand('import-legacy', run, describeFailure)

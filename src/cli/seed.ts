@@ -4,7 +4,7 @@ import { usernameSkeleton } from '../auth/username-skeleton.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
-import { loadCommandConfig, parseCommandLine, UsageError } from './command.js'
+import { closeAll, loadCommandConfig, parseCommandLine, runCommand, UsageError } from './command.js'
 import { openTarget } from './open-target.js'
 
 // `npm run seed -- --members N [--sessions M]`: filler accounts (and sessions) for
@@ -164,17 +164,8 @@ async function run(args: string[]): Promise<number> {
     return 0
   } finally {
     // Newest first: the embedded database closes before its DATA_DIR lock is released.
-    for (const close of closers) await close().catch(() => {})
+    await closeAll(closers)
   }
 }
 
-run(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error)
-    process.stderr.write(`seed: ${message}${error instanceof UsageError ? ' (see --help)' : ''}\n`)
-    process.exitCode = error instanceof UsageError ? 2 : 1
-  },
-)
+runCommand('seed', run)
