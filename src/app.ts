@@ -182,12 +182,22 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   let counting: Promise<void> = Promise.resolve()
   let retryTimer: NodeJS.Timeout | undefined
   let closing = false
+  let countRunning = false
   const countHashes = () => {
+    // One count at a time: the hourly timer and a retry must not overlap, and the
+    // close waits for the one under way.
+    if (countRunning || closing) return
+    countRunning = true
     clearTimeout(retryTimer)
-    counting = dummyHashes.refresh(db).catch((error: unknown) => {
-      app.log.warn({ err: error }, 'counting hash parameters failed')
-      if (!closing) retryTimer = setTimeout(countHashes, HASH_CENSUS_RETRY_MS).unref()
-    })
+    counting = dummyHashes
+      .refresh(db)
+      .catch((error: unknown) => {
+        app.log.warn({ err: error }, 'counting hash parameters failed')
+        if (!closing) retryTimer = setTimeout(countHashes, HASH_CENSUS_RETRY_MS).unref()
+      })
+      .finally(() => {
+        countRunning = false
+      })
   }
   app.addHook('onReady', async () => countHashes())
   const censusTimer = setInterval(countHashes, HASH_CENSUS_INTERVAL_MS).unref()

@@ -15,11 +15,14 @@ import { clientNetworkKey } from './client-address.js'
 //   account may hold SHARE_OF_LINE of the line, one wider network (an IPv4 /24 or an
 //   IPv6 /48, clientNetworkKey) SHARE_OF_LINE_PER_NETWORK.
 // - Parts of the line are kept: the last RESERVED_FOR_DEVICES for browsers with a
-//   live device token (the owners of accounts: strangers cannot make such tokens),
-//   and before it RESERVED_FOR_NEWCOMERS for addresses that hold no place yet. A few
-//   dozen addresses, each within its share, can still fill the rest: the limits are
-//   what keeps that short (password-attempts.ts asks them before it takes a place,
-//   so an address that has spent its failures holds no place at all).
+//   live device token, one place per account at a time, and before it
+//   RESERVED_FOR_NEWCOMERS for addresses that hold no place yet. A few dozen
+//   addresses, each within its share, can still fill the rest; the limits keep a
+//   flood of wrong passwords short (password-attempts.ts asks them before it takes a
+//   place, so an address that has spent its failures holds no place at all). Anyone
+//   can make device tokens for accounts of their own, so the devices' part holds off
+//   floods of unknown names and wrong passwords, not an attacker with many accounts
+//   and addresses signing in to them (README "Sign-in limits").
 // - The waiting hashes are served round-robin by address, so a sign-in from anyone
 //   else waits behind at most one hash of each busy address.
 //
@@ -44,8 +47,10 @@ export interface HashClaimant {
   address: string
   /** A key of the account the password is for (the folded name's digest), if any. */
   account?: string | undefined
-  /** The browser holds a live device token for that account (device-tokens.ts). */
+  /** The browser holds a live device token (device-tokens.ts) for `deviceAccount`. */
   knownDevice?: boolean | undefined
+  /** With knownDevice: the account's key (its share is left out, its part is not). */
+  deviceAccount?: string | undefined
 }
 
 export type HashAdmission =
@@ -114,20 +119,27 @@ export class FairHashQueue {
     if (shares.some(([key, share]) => (this.heldBy.get(key) ?? 0) >= share)) {
       return { ok: false, reason: 'over_share' }
     }
-    // How far into the line this claimant may reach: known devices to the end, an
+    // A known device reaches into the devices' part for one place of its account at
+    // a time: anyone can make such tokens for accounts of their own, so the part is
+    // not theirs to fill with one account (it stays a few places; see the README).
+    const deviceAccount =
+      claimant.knownDevice && claimant.deviceAccount !== undefined
+        ? `device account ${claimant.deviceAccount}`
+        : undefined
+    const usesDevicePart = deviceAccount !== undefined && !this.heldBy.has(deviceAccount)
+    // How far into the line this claimant may reach: such a device to the end, an
     // address holding no place up to the devices' part, any other short of both parts.
     let reach = this.capacity
-    if (!claimant.knownDevice) reach -= this.reservedForDevices
-    if (this.heldBy.has(address)) reach -= this.reservedForNewcomers
+    if (!usesDevicePart) reach -= this.reservedForDevices
+    if (!usesDevicePart && this.heldBy.has(address)) reach -= this.reservedForNewcomers
     if (this.admitted >= reach) {
       // Busy for it: the places left are kept for others (503, as for a full line,
       // when it is a stranger's first place; 429 for an address already in the line).
       return { ok: false, reason: this.heldBy.has(address) ? 'over_share' : 'busy' }
     }
-    return this.lease(
-      claimant.address,
-      shares.map(([key]) => key),
-    )
+    const keys = shares.map(([key]) => key)
+    if (usesDevicePart) keys.push(deviceAccount)
+    return this.lease(claimant.address, keys)
   }
 
   private lease(turnKey: string, keys: string[]): HashAdmission {

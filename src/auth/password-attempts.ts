@@ -82,6 +82,7 @@ export async function attemptPasswordCheck<T extends { ok: boolean; stale?: bool
     address: subject.addressKey,
     account: knownDevice ? undefined : subject.nameKey,
     knownDevice,
+    deviceAccount: knownDevice ? subject.nameKey : undefined,
   })
   if (!admission.ok) return { status: 'refused', retryAfterSeconds: admission.retryAfterSeconds }
   const { lease } = admission

@@ -94,8 +94,14 @@ describe('FairHashQueue', () => {
     const strangers = flood(queue, queue.capacity)
     assert.equal(queue.load().admitted, queue.capacity - queue.reservedForDevices)
     assert.deepEqual(queue.admit({ address: '192.0.2.1' }), { ok: false, reason: 'busy' })
-    const owner = queue.admit({ address: '192.0.2.2', account: 'owner', knownDevice: true })
+    const owner = queue.admit({ address: '192.0.2.2', knownDevice: true, deviceAccount: 'owner' })
     assert.ok(owner.ok, 'the owner gets a place kept for known devices')
+    // One place per account at a time: an attacker's own account cannot fill the part.
+    assert.equal(
+      queue.admit({ address: '192.0.2.3', knownDevice: true, deviceAccount: 'owner' }).ok,
+      false,
+    )
+    assert.ok(queue.admit({ address: '192.0.2.4', knownDevice: true, deviceAccount: 'other' }).ok)
     for (const lease of strangers) lease.release()
   })
 
@@ -103,11 +109,15 @@ describe('FairHashQueue', () => {
     const queue = new FairHashQueue(1)
     const leases: HashLease[] = []
     for (let n = 0; leases.length < queue.capacity && n < 10_000; n++) {
-      const admission = queue.admit({ address: `10.${n}.0.1`, knownDevice: true })
+      const admission = queue.admit({
+        address: `10.${n}.0.1`,
+        knownDevice: true,
+        deviceAccount: `account ${n}`,
+      })
       if (admission.ok) leases.push(admission.lease)
     }
     assert.equal(leases.length, queue.capacity)
-    assert.deepEqual(queue.admit({ address: '192.0.2.1', knownDevice: true }), {
+    assert.deepEqual(queue.admit({ address: '192.0.2.1', knownDevice: true, deviceAccount: 'x' }), {
       ok: false,
       reason: 'busy',
     })
