@@ -37,7 +37,7 @@ export interface ChangeFeedOptions {
 
 interface BeatInFlight {
   sentAt: number
-  arrived(): void
+  arrived: () => void
   lost(error: Error): void
 }
 

@@ -33,9 +33,10 @@ export interface Database extends Queryable {
   close(): Promise<void>
 }
 
+// Properties, not methods: the drivers pass them on as plain callbacks.
 export interface NotificationHandlers {
-  onMessage(payload: string): void
-  onLost(error: unknown): void
+  onMessage: (payload: string) => void
+  onLost: (error: unknown) => void
 }
 
 export interface Subscription {

@@ -30,7 +30,7 @@ const parseInt8Array = (value: string) =>
   )
 const typeParsers = {
   getTypeParser: ((oid: number, format?: string) => {
-    if (oid === pg.types.builtins.INT8) return parseInt8
+    if (oid === (pg.types.builtins.INT8 as number)) return parseInt8
     if (oid === INT8_ARRAY_OID) return parseInt8Array
     return defaultParser(oid, format)
   }) as typeof pg.types.getTypeParser,

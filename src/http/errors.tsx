@@ -103,7 +103,7 @@ export const edgeErrorHandlers: Pick<
   frameworkErrors(error, request, reply) {
     request.log.info({ code: error.code }, 'request refused before routing')
     reply.headers(baselineSecurityHeaders)
-    return sendErrorPage(request, reply, 400)
+    void sendErrorPage(request, reply, 400)
   },
   clientErrorHandler(error, socket) {
     if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return

@@ -48,7 +48,7 @@ export function securityHeaderValues(hsts: boolean): Readonly<Record<string, str
     {} as IncomingMessage,
     response as unknown as ServerResponse,
     (error?: unknown) => {
-      if (error) throw error
+      if (error) throw error instanceof Error ? error : new Error('helmet failed', { cause: error })
       done = true
     },
   )

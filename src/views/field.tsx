@@ -30,7 +30,9 @@ export function Field({
     <label>
       {ctx.t(label)}
       <input
-        // Preact's types tie some attributes to the input type; both types here take the same ones.
+        // Preact's types tie some attributes to the input type; both types here take the
+        // same ones. (The type-aware lint reads the union as assignable; tsc does not.)
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
         type={type as 'text'}
         name={name}
         id={name}

@@ -24,7 +24,7 @@ const renderedItems = new WeakMap<readonly Member[], Map<Translate, string>>()
 
 function renderedMemberItems(members: readonly Member[], t: Translate): string {
   let byLanguage = renderedItems.get(members)
-  if (!byLanguage) renderedItems.set(members, (byLanguage = new Map()))
+  if (!byLanguage) renderedItems.set(members, (byLanguage = new Map<Translate, string>()))
   let html = byLanguage.get(t)
   if (html === undefined) {
     html = renderToString(
