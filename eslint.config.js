@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
-      // Only src/config.ts may read the environment (STYLE.md #10).
+      // Only src/config.ts may read the environment.
       'no-restricted-properties': [
         'error',
         {

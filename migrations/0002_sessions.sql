@@ -1,4 +1,4 @@
--- Server-side sessions (DESIGN.md, after the Copenhagen Book). The cookie holds
+-- Server-side sessions (docs/decisions/0001, after the Copenhagen Book). The cookie holds
 -- "id.secret"; only sha256(secret) is stored, so a leaked table signs nobody in.
 CREATE TABLE sessions (
   id text PRIMARY KEY,

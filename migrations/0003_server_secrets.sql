@@ -1,4 +1,4 @@
--- Secrets generated once and shared by every instance (DESIGN.md: the server
+-- Secrets generated once and shared by every instance (the server
 -- secret is configured or kept here, so restarts and instances agree without setup).
 CREATE TABLE server_secrets (
   name text PRIMARY KEY,

@@ -117,7 +117,7 @@ const zodOnlySchemaController: FastifyServerOptions['schemaController'] = {
   },
 }
 
-/** Builds the application; never listens (STYLE.md #1). */
+/** Builds the application; never listens. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, db } = deps
   const now = deps.now ?? (() => new Date())

@@ -2,7 +2,7 @@ import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { z } from 'zod'
 
-// The one place that reads the environment (STYLE.md #10). Every variable of
+// The one place that reads the environment. Every variable of
 // docs/contract.md is optional; a bad value stops the start with a line naming it.
 
 const booleanFlag = z.enum(['true', 'false']).transform((value) => value === 'true')

@@ -27,7 +27,7 @@ import {
 } from './users.js'
 
 // Registration and sign-in as plain functions: outcomes a user can cause are
-// values with a stable code (STYLE.md #11); only the unexpected throws.
+// values with a stable code; only the unexpected throws.
 
 export interface AccountPolicy {
   passwordMinLength: number
@@ -108,7 +108,7 @@ export type CredentialCheck =
  * Checks a username and password. An unknown name costs the same argon2
  * verification as a known one (against a dummy hash), so the time taken does not
  * tell which names exist. A hash made with older parameters is replaced on
- * success (DESIGN.md).
+ * success.
  */
 export async function verifyCredentials(
   db: Queryable,

@@ -3,7 +3,7 @@ import type { PasswordHashParams } from '../config.js'
 import type { Queryable } from '../db/database.js'
 import { dummyPasswordHash } from './passwords.js'
 
-// The verification an unknown name costs stands in for a real account's (DESIGN.md:
+// The verification an unknown name costs stands in for a real account's (docs/contract.md:
 // time must not tell which names exist). After a change of the argon2 parameters,
 // accounts not yet upgraded verify at their old cost, so a dummy at the current
 // parameters alone would tell them from unknown names (issue 9, finding 7). So each

@@ -10,7 +10,7 @@ import {
   type HashLease,
 } from './hash-queue.js'
 
-// Passwords behind two functions, parameters in one place (STYLE.md #9).
+// Passwords behind two functions, parameters in one place.
 // @node-rs/argon2 hashes on libuv's thread pool, so the event loop keeps serving;
 // every hash goes through one fair, bounded line (hash-queue.ts): at most
 // PASSWORD_HASH_THREADS at once, one fewer than the cores by default, so a storm of
@@ -122,7 +122,7 @@ export function passwordHashNeedsUpgrade(
 
 /**
  * A hash of a random password, for the verification that an unknown username
- * still costs (DESIGN.md): time does not tell which names exist. Made once per
+ * still costs: time does not tell which names exist. Made once per
  * parameter set, on first use, as one of the app's own hashes: it waits its turn in
  * the line of hashes and is never refused for a full line (FairHashQueue.runOwnHash).
  */

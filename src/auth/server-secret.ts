@@ -4,7 +4,7 @@ import type { Queryable } from '../db/database.js'
 /**
  * The secret that signs cookies: SECRET_KEY when configured, else one generated
  * by whichever instance starts first and kept in the database, so restarts and
- * every instance agree without setup (DESIGN.md). The insert is a no-op when a
+ * every instance agree without setup. The insert is a no-op when a
  * secret already exists, so two instances starting together end with the same one.
  */
 export async function loadServerSecret(

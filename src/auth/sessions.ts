@@ -14,7 +14,7 @@ import {
   sessionSecretMatches,
 } from './tokens.js'
 
-// Session lifecycle as plain functions (STYLE.md #2, after Lucia v3 core.ts).
+// Session lifecycle as plain functions (after Lucia v3's core.ts).
 
 export interface Session extends SessionTimes {
   id: string

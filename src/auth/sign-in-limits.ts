@@ -5,7 +5,7 @@ import { clientAddressKey } from './client-address.js'
 import { retryAfterSeconds, waitsByFailureCount } from './limit-waits.js'
 import { usernameKey } from './usernames.js'
 
-// Brute-force limits on sign-in (DESIGN.md "Brute force", docs/decisions/0005), kept
+// Brute-force limits on sign-in (docs/decisions/0005), kept
 // in the attempt_limits table so that they hold across instances and restarts.
 //
 // An attempt is counted *before* its password is verified, in the statement that

@@ -170,7 +170,7 @@ export interface KnownMemberPages {
 }
 
 /**
- * One page of members, newest first, paged by key (DESIGN.md): the cost of a page
+ * One page of members, newest first, paged by key: the cost of a page
  * does not grow with the number of members, and there is no COUNT(*). A page kept
  * in `known` is answered without a query; pages are shared, so never changed.
  */

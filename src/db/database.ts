@@ -1,4 +1,4 @@
-// The one storage interface of Logon (STYLE.md #3). Two drivers implement it:
+// The one storage interface of Logon. Two drivers implement it:
 // PGlite (embedded, the default) and node-postgres (DATABASE_URL). Both speak the
 // same PostgreSQL dialect, so every query in the code base runs on either.
 

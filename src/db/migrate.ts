@@ -33,7 +33,7 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
 
 /**
  * Applies the migrations not yet applied, in order, in one transaction, under an
- * advisory lock so that two instances starting together do not race (DESIGN.md).
+ * advisory lock so that two instances starting together do not race.
  * Returns the names applied. A failing migration rolls everything back and throws.
  */
 export async function migrate(db: Database, migrations?: Migration[]): Promise<string[]> {

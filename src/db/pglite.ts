@@ -24,7 +24,7 @@ const parsers = { [types.INT8]: (value: string) => Number(value) }
 // PGlite's errors carry the statement and its parameters (query, params,
 // queryOptions), and the error handler logs errors whole: a failing password upgrade
 // or session insert logged argon2 hashes and session secret hashes. Logs never hold
-// those (DESIGN.md), so they are taken off here, where every statement passes. The
+// those, so they are taken off here, where every statement passes. The
 // message, code and severity stay: database.ts and the logs judge errors by them.
 // node-postgres's errors carry no statement (postgres.ts passes them as they are).
 // `detail` and `internalQuery` go too: a constraint's detail quotes the values of

@@ -14,7 +14,7 @@ import { ErrorPage } from '../views/error-page.js'
 import { sendPage, translatorFor } from './pages.js'
 import { baselineSecurityHeaders } from './security-headers.js'
 
-// One error handler at the edge (STYLE.md #11): 4xx keep their status with a short
+// One error handler at the edge: 4xx keep their status with a short
 // page; a database that does not answer is a plain 503; everything else is a
 // generic 500. The response never holds a stack, SQL or a database message: those
 // go to the log only.

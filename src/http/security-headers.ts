@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-// DESIGN.md "Headers": strict CSP with no script at all (the pages need none),
+// Security headers: strict CSP with no script at all (the pages need none),
 // nosniff, frame-ancestors 'none' against clickjacking, Referrer-Policy, and HSTS
 // only when cookies are Secure (i.e. the site is served over HTTPS).
 

@@ -48,7 +48,7 @@ export async function purgeOnce({
 
 /**
  * Deletes expired sessions and old events every `intervalMs`, in bounded batches
- * so one run never holds locks long (DESIGN.md). Validation already refuses
+ * so one run never holds locks long. Validation already refuses
  * expired rows; this only keeps the tables from growing forever. Failures are
  * logged and retried at the next run; runs never overlap.
  */

@@ -16,7 +16,7 @@ import {
 } from '../helpers/databases.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
 
-// The contract of src/db/database.ts, run against every engine (STYLE.md #4):
+// The contract of src/db/database.ts, run against every engine:
 // whatever the engine, the same SQL gives the same JavaScript values, the same
 // transaction behaviour and the same errors.
 

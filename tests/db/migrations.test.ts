@@ -5,7 +5,7 @@ import { loadMigrations, migrate, type Migration } from '../../src/db/migrate.js
 import { engines, openTestDatabase, TEST_DATABASE_URL } from '../helpers/databases.js'
 import { openTwoHandles } from './two-handles.js'
 
-// DESIGN.md "Storage": numbered .sql files applied in order, once, in a
+// Numbered .sql files applied in order, once, in a
 // transaction, under an advisory lock so that two instances starting together
 // do not race.
 

@@ -6,7 +6,7 @@ import { TEST_DATABASE_URL, type EngineName } from '../helpers/databases.js'
 import { createTestSchema } from '../helpers/pg-schema.js'
 
 // Two handles on one fresh database, for the races of two instances starting
-// together (DESIGN.md "Scale": two instances on one database behave as one).
+// together (two instances on one database behave as one).
 // On postgres: two pools on one schema of their own, as two processes would have.
 // PGlite lives inside one process, so both handles are the same instance and the
 // race is between concurrent calls on it.

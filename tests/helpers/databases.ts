@@ -4,7 +4,7 @@ import { openPGliteDatabase } from '../../src/db/pglite.js'
 import { openPostgresDatabase } from '../../src/db/postgres.js'
 import { createTestSchema } from './pg-schema.js'
 
-// One contract suite runs against every engine (STYLE.md #4): PGlite always, the
+// One contract suite runs against every engine: PGlite always, the
 // real PostgreSQL server when TEST_DATABASE_URL is set. Each test database is
 // fresh: an in-memory PGlite, or a schema of its own on the server, dropped after.
 

@@ -11,7 +11,7 @@ import { TEST_DATABASE_URL } from '../helpers/databases.js'
 import { createTestSchema, type TestSchema } from '../helpers/pg-schema.js'
 import { TEST_SECRET, TestClock } from '../helpers/test-app.js'
 
-// DESIGN.md "Brute force": the limits live in the database, so two instances behind
+// The limits live in the database, so two instances behind
 // one proxy count together, and a restarted instance still knows them.
 
 const PASSWORD = 'a long and uncommon passphrase'

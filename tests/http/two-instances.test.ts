@@ -11,7 +11,7 @@ import { TestClient, hiddenInputs } from '../helpers/client.js'
 import { TEST_DATABASE_URL } from '../helpers/databases.js'
 import { createTestSchema, type TestSchema } from '../helpers/pg-schema.js'
 
-// DESIGN.md "Scale": two instances on one database behave as one. Each instance
+// Two instances on one database behave as one. Each instance
 // here has its own pool, migrates and loads the generated secret as main.ts does.
 
 const PASSWORD = 'a long and uncommon passphrase'

@@ -11,7 +11,7 @@ import {
 } from '../../src/auth/passwords.js'
 import type { PasswordHashParams } from '../../src/config.js'
 
-// OWASP minimum for argon2id, the default of DESIGN.md.
+// OWASP minimum for argon2id, the default of docs/decisions/0003.
 const OWASP: PasswordHashParams = { memoryCost: 19456, timeCost: 2, parallelism: 1 }
 // Cheaper parameters, for tests that only need a hash made with other parameters.
 const CHEAP: PasswordHashParams = { memoryCost: 8192, timeCost: 1, parallelism: 1 }

@@ -8,7 +8,7 @@ import {
   sessionSecretMatches,
 } from '../../src/auth/tokens.js'
 
-// DESIGN.md: token "id.secret", id a random public handle, secret at least 128 bits
+// docs/decisions/0001: token "id.secret", id a random public handle, secret at least 128 bits
 // from the CSPRNG; the database keeps sha256(secret), compared in constant time.
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
