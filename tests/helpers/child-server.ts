@@ -90,8 +90,10 @@ export function spawnServer(env: Record<string, string>): ChildServer {
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     err += chunk
   })
+  // 'close', not 'exit': 'exit' can come before the pipes are read to their end, and a
+  // check of stderr right after it then sees nothing (a start that failed looked silent).
   const exited = new Promise<Exit>((resolve) => {
-    proc.once('exit', (code, signal) => {
+    proc.once('close', (code, signal) => {
       for (const wake of lineWaiters) wake()
       resolve({ code, signal })
     })
