@@ -18,10 +18,21 @@ export interface TransactionOptions {
   timeoutMs?: number
 }
 
+/** The statements of one transaction. */
+export interface Transaction extends Queryable {
+  /**
+   * Runs `fn` once the transaction has committed, before transaction() resolves; never
+   * after a rollback. What memory keeps of rows the transaction changed is dropped
+   * here: dropped before the commit, a request could read the old row again meanwhile
+   * and keep it.
+   */
+  afterCommit(fn: () => void): void
+}
+
 export interface Database extends Queryable {
   readonly engine: 'pglite' | 'postgres'
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /**
@@ -31,6 +42,26 @@ export interface Database extends Queryable {
    */
   listen(channel: string, handlers: NotificationHandlers): Promise<Subscription>
   close(): Promise<void>
+}
+
+/**
+ * A driver's transaction with afterCommit added: `run` is the driver's own, which
+ * commits when its callback resolves.
+ */
+export async function withCommitHooks<T>(
+  run: (inner: (tx: Queryable) => Promise<T>) => Promise<T>,
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  const hooks: Array<() => void> = []
+  const result = await run((tx) =>
+    fn({
+      query: (sql, params) => tx.query(sql, params),
+      exec: (sql) => tx.exec(sql),
+      afterCommit: (hook) => void hooks.push(hook),
+    }),
+  )
+  for (const hook of hooks) hook()
+  return result
 }
 
 // Properties, not methods: the drivers pass them on as plain callbacks.

@@ -1,6 +1,6 @@
 import { PGlite, types, type Transaction } from '@electric-sql/pglite'
 import { setFlagsFromString } from 'node:v8'
-import type { Database, Queryable } from './database.js'
+import { withCommitHooks, type Database, type Queryable } from './database.js'
 
 // V8 compiles WebAssembly twice by default: at once with its baseline compiler
 // (Liftoff), then hot functions again with TurboFan on background threads. For PGlite
@@ -70,7 +70,7 @@ export async function openPGliteDatabase(dataDir?: string): Promise<Database> {
   return {
     engine: 'pglite',
     ...base,
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => withCommitHooks((inner) => pg.transaction((tx) => inner(wrap(tx))), fn),
     async ping() {
       await pg.query('SELECT 1')
     },

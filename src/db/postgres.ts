@@ -6,7 +6,9 @@ import {
   type NotificationHandlers,
   type Queryable,
   type Subscription,
+  type Transaction,
   type TransactionOptions,
+  withCommitHooks,
 } from './database.js'
 
 // Timeouts chosen so a database that stops answering turns into a 503 within the
@@ -195,6 +197,61 @@ export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): D
   // An idle client whose server goes away emits 'error' on the pool; unhandled, it
   // would end the process. The pool drops that client and makes a new one later.
   pool.on('error', (error) => opts.onError?.(error))
+  /** One transaction on a connection of its own; `fn`'s statements run on it alone. */
+  async function runTransaction<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    options: TransactionOptions,
+  ): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? QUERY_TIMEOUT_MS
+    let client: pg.PoolClient
+    try {
+      client = await pool.connect()
+    } catch (error) {
+      throw translate(error)
+    }
+    // Once the transaction ends, its connection goes back to the pool: a kept
+    // `tx` must not run statements inside somebody else's work.
+    let open = true
+    const ensureOpen = () => {
+      if (!open) throw new Error('Transaction is closed')
+    }
+    const tx: Queryable = {
+      async query<Row>(sql: string, params?: readonly unknown[]) {
+        ensureOpen()
+        return (await run(client, sql, params, timeoutMs)).rows as Row[]
+      },
+      async exec(sql: string) {
+        ensureOpen()
+        await run(client, sql, undefined, timeoutMs)
+      },
+    }
+    try {
+      await run(client, 'BEGIN', undefined, timeoutMs)
+      const result = await fn(tx)
+      open = false
+      // After a failed statement the server answers COMMIT with ROLLBACK, silently.
+      const commit = await run(client, 'COMMIT', undefined, timeoutMs)
+      if (commit.command !== 'COMMIT')
+        throw new Error('Transaction was rolled back instead of committed')
+      client.release()
+      return result
+    } catch (error) {
+      open = false
+      // A lost connection cannot roll back (the server does that when the socket
+      // dies); waiting for a ROLLBACK would double the time to the 503. Destroy it.
+      if (error instanceof DatabaseUnavailableError) {
+        client.release(error)
+        throw error
+      }
+      // A client whose ROLLBACK fails is broken: destroy it rather than reuse it.
+      const rollbackFailure = await run(client, 'ROLLBACK', undefined, timeoutMs).then(
+        () => undefined,
+        (e: Error) => e,
+      )
+      client.release(rollbackFailure ?? undefined)
+      throw error
+    }
+  }
   return {
     engine: 'postgres',
     async query<Row>(sql: string, params?: readonly unknown[]) {
@@ -203,57 +260,8 @@ export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): D
     async exec(sql: string) {
       await run(pool, sql, undefined, QUERY_TIMEOUT_MS)
     },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}) {
-      const timeoutMs = options.timeoutMs ?? QUERY_TIMEOUT_MS
-      let client: pg.PoolClient
-      try {
-        client = await pool.connect()
-      } catch (error) {
-        throw translate(error)
-      }
-      // Once the transaction ends, its connection goes back to the pool: a kept
-      // `tx` must not run statements inside somebody else's work.
-      let open = true
-      const ensureOpen = () => {
-        if (!open) throw new Error('Transaction is closed')
-      }
-      const tx: Queryable = {
-        async query<Row>(sql: string, params?: readonly unknown[]) {
-          ensureOpen()
-          return (await run(client, sql, params, timeoutMs)).rows as Row[]
-        },
-        async exec(sql: string) {
-          ensureOpen()
-          await run(client, sql, undefined, timeoutMs)
-        },
-      }
-      try {
-        await run(client, 'BEGIN', undefined, timeoutMs)
-        const result = await fn(tx)
-        open = false
-        // After a failed statement the server answers COMMIT with ROLLBACK, silently.
-        const commit = await run(client, 'COMMIT', undefined, timeoutMs)
-        if (commit.command !== 'COMMIT')
-          throw new Error('Transaction was rolled back instead of committed')
-        client.release()
-        return result
-      } catch (error) {
-        open = false
-        // A lost connection cannot roll back (the server does that when the socket
-        // dies); waiting for a ROLLBACK would double the time to the 503. Destroy it.
-        if (error instanceof DatabaseUnavailableError) {
-          client.release(error)
-          throw error
-        }
-        // A client whose ROLLBACK fails is broken: destroy it rather than reuse it.
-        const rollbackFailure = await run(client, 'ROLLBACK', undefined, timeoutMs).then(
-          () => undefined,
-          (e: Error) => e,
-        )
-        client.release(rollbackFailure ?? undefined)
-        throw error
-      }
-    },
+    transaction: <T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}) =>
+      withCommitHooks<T>((inner) => runTransaction(inner, options), fn),
     async ping() {
       await run(pool, 'SELECT 1', undefined, QUERY_TIMEOUT_MS)
     },

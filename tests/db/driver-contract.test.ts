@@ -311,6 +311,35 @@ for (const engine of engines) {
         await assert.rejects(leaked!.query(`INSERT INTO items (name) VALUES ('late')`))
         assert.deepEqual(await itemNames(), [])
       })
+
+      test('afterCommit runs once the commit is visible, before transaction() resolves', async () => {
+        let runs = 0
+        let resolved = false
+        const pending = db.transaction(async (tx) => {
+          await tx.query(`INSERT INTO items (name) VALUES ('kept')`)
+          tx.afterCommit(() => {
+            assert.equal(resolved, false, 'before the caller goes on')
+            runs++
+          })
+        })
+        void pending.then(() => (resolved = true))
+        await pending
+        assert.equal(runs, 1, 'once')
+        assert.deepEqual(await itemNames(), ['kept'])
+      })
+
+      test('afterCommit never runs when the transaction rolls back', async () => {
+        let ran = false
+        await settle(
+          db.transaction(async (tx) => {
+            tx.afterCommit(() => (ran = true))
+            await tx.query(`INSERT INTO items (name) VALUES ('gone')`)
+            throw new Error('rolled back')
+          }),
+        )
+        assert.equal(ran, false)
+        assert.deepEqual(await itemNames(), [])
+      })
     })
 
     describe('errors', () => {
