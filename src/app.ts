@@ -9,13 +9,17 @@ import Fastify, {
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { AccountPolicy } from './auth/accounts.js'
+import type { AccountServices } from './auth/accounts.js'
 import { deviceTokenKeys } from './auth/device-tokens.js'
 import { DummyHashes } from './auth/dummy-hashes.js'
 import type { PasswordAttemptContext } from './auth/password-attempts.js'
 import { setPasswordHashThreads } from './auth/passwords.js'
 import { longestLimitWindowSeconds } from './auth/expired-attempt-limits.js'
-import { startCaches } from './cache/caches.js'
+import { createMembers } from './auth/members.js'
+import { TOUCH_FLUSH_INTERVAL_MS } from './auth/session-lifetime.js'
+import { SessionTouches } from './auth/session-touches.js'
+import { createSessions } from './auth/sessions.js'
+import { startCaches, type Caches } from './cache/caches.js'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
 import type { DeviceCookieSettings } from './http/device-cookie.js'
@@ -23,6 +27,7 @@ import { edgeErrorHandlers, registerErrorHandlers } from './http/errors.js'
 import { forgeryProtection } from './http/forgery.js'
 import './http/request-context.js'
 import { healthRoutes } from './http/routes/health.js'
+import { accountChangeRoutes } from './http/routes/account-changes.js'
 import { accountRoutes } from './http/routes/account.js'
 import { homeRoutes } from './http/routes/home.js'
 import { loginRoutes } from './http/routes/login.js'
@@ -30,20 +35,20 @@ import { registerRoutes } from './http/routes/register.js'
 import { securityHeaders } from './http/security-headers.js'
 import { sessionPlugin } from './http/session-plugin.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
-import type { SessionSettings } from './http/sign-in.js'
+import type { PageSessions } from './http/session-changes.js'
+import { startHashCensus } from './jobs/hash-census.js'
 import { startPurge } from './jobs/purge.js'
 
 const BODY_LIMIT_BYTES = 64 * 1024 // docs/contract.md: a larger body gets 413
 const PURGE_INTERVAL_MS = 60_000
-// The parameter sets of the stored hashes change only as accounts sign in after a
-// change of PASSWORD_HASH_*: an hourly count keeps the dummies close (dummy-hashes.ts).
-const HASH_CENSUS_INTERVAL_MS = 3_600_000
-// A census that failed (the database, or a dummy's making) is tried again soon: until
-// it succeeds, unknown names may cost what the current parameters cost, which tells
-// them from accounts with older hashes.
-const HASH_CENSUS_RETRY_MS = 5_000
-
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** What this instance keeps in memory (src/cache/), or null when caching is off. */
+    caches: Caches | null
+  }
+}
+
 const PICO_DIR = dirname(
   createRequire(import.meta.url).resolve('@picocss/pico/css/pico.classless.min.css'),
 )
@@ -158,13 +163,24 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.decorate('caches', caches ?? null)
   app.decorate('registrationOpen', config.registrationOpen)
 
-  const sessions: SessionSettings = {
+  const touches =
+    (deps.batchSessionTouches ?? true)
+      ? new SessionTouches(db, {
+          flushIntervalMs: TOUCH_FLUSH_INTERVAL_MS,
+          onError: (error) =>
+            app.log.warn({ err: error }, 'writing session last-seen times failed'),
+        })
+      : undefined
+  const sessions = createSessions({
     db,
     policy: config.session,
-    cookieSecure: config.cookieSecure,
-    now,
-    caches,
-  }
+    clock: now,
+    known: caches?.sessions,
+    touches,
+  })
+  // Before the database closes (main.ts closes it after the app): pending touches land.
+  app.addHook('onClose', () => sessions.close())
+  const pageSessions: PageSessions = { sessions, db, cookieSecure: config.cookieSecure, now }
   const passwordAttempts: PasswordAttemptContext = { db, limits: config.limits, now }
   const devices: DeviceCookieSettings = {
     db,
@@ -172,53 +188,31 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     cookieSecure: config.cookieSecure,
   }
   const dummyHashes = new DummyHashes(config.passwordHash)
-  const accounts: AccountPolicy = {
-    passwordMinLength: config.passwordMinLength,
-    passwordHash: config.passwordHash,
-    dummyHashes,
+  const members = createMembers({ db, known: caches?.memberPages })
+  const accounts: AccountServices = {
+    db,
+    policy: {
+      passwordMinLength: config.passwordMinLength,
+      passwordHash: config.passwordHash,
+      dummyHashes,
+    },
+    sessions,
+    members,
   }
-  // In the background: a start does not wait for a scan of the accounts; a close
-  // waits for the scan under way, before the database closes.
-  let counting: Promise<void> = Promise.resolve()
-  let retryTimer: NodeJS.Timeout | undefined
-  let closing = false
-  let countRunning = false
-  const countHashes = () => {
-    // One count at a time: the hourly timer and a retry must not overlap, and the
-    // close waits for the one under way.
-    if (countRunning || closing) return
-    countRunning = true
-    clearTimeout(retryTimer)
-    counting = dummyHashes
-      .refresh(db)
-      .catch((error: unknown) => {
-        app.log.warn({ err: error }, 'counting hash parameters failed')
-        if (!closing) retryTimer = setTimeout(countHashes, HASH_CENSUS_RETRY_MS).unref()
-      })
-      .finally(() => {
-        countRunning = false
-      })
-  }
-  app.addHook('onReady', async () => countHashes())
-  const censusTimer = setInterval(countHashes, HASH_CENSUS_INTERVAL_MS).unref()
-  app.addHook('onClose', async () => {
-    closing = true
-    clearInterval(censusTimer)
-    clearTimeout(retryTimer)
-    await counting
-  })
+  const census = startHashCensus({ dummyHashes, db, log: app.log })
+  app.addHook('onReady', async () => census.start())
+  app.addHook('onClose', () => census.close())
 
   // The pages: everything below reads the session and checks forgery on writes.
   await app.register(async (pages) => {
-    await pages.register(sessionPlugin, {
-      ...sessions,
-      batchTouches: deps.batchSessionTouches ?? true,
-    })
+    await pages.register(sessionPlugin, { sessions, cookieSecure: config.cookieSecure })
     await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
-    await pages.register(homeRoutes, { db, caches })
-    await pages.register(registerRoutes, { sessions, accounts, limits: config.limits, devices })
-    await pages.register(loginRoutes, { sessions, accounts, passwordAttempts, devices })
-    await pages.register(accountRoutes, { sessions, accounts, passwordAttempts, devices })
+    await pages.register(homeRoutes, { members })
+    const signingIn = { pageSessions, accounts, devices }
+    await pages.register(registerRoutes, { ...signingIn, limits: config.limits })
+    await pages.register(loginRoutes, { ...signingIn, passwordAttempts })
+    await pages.register(accountRoutes, { ...signingIn, passwordAttempts })
+    await pages.register(accountChangeRoutes, { ...signingIn, passwordAttempts })
   })
 
   const stopPurge = startPurge({

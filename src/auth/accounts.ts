@@ -13,7 +13,8 @@ import {
   verifyPasswordHash,
 } from './passwords.js'
 import { forgetDeviceTokens } from './device-tokens.js'
-import { invalidateUserSessions } from './sessions.js'
+import type { Members } from './members.js'
+import type { Sessions } from './sessions.js'
 import { checkNewUsername, checkUsername, type NewUsernameCheck } from './usernames.js'
 import {
   deleteUser,
@@ -26,14 +27,24 @@ import {
   type User,
 } from './users.js'
 
-// Registration and sign-in as plain functions: outcomes a user can cause are
-// values with a stable code; only the unexpected throws.
+// Registration, sign-in checks and changes to an account as plain functions: outcomes
+// a user can cause are values with a stable code; only the unexpected throws. What an
+// account change ends or changes elsewhere (sessions, member pages) is done through
+// the services that own it, which drop what memory keeps of it.
 
 export interface AccountPolicy {
   passwordMinLength: number
   passwordHash: PasswordHashParams
   /** What an unknown name is verified against; without it, a dummy at passwordHash. */
   dummyHashes?: DummyHashes
+}
+
+/** What the verbs that change accounts work with; made once, in buildApp. */
+export interface AccountServices {
+  db: Database
+  policy: AccountPolicy
+  sessions: Sessions
+  members: Members
 }
 
 export type RegistrationErrorCode =
@@ -57,9 +68,9 @@ export type RegistrationResult =
  * that only looks like a taken one.
  */
 export async function registerAccount(
-  db: Queryable,
+  { db, policy, members }: Pick<AccountServices, 'db' | 'policy' | 'members'>,
   input: { username: string; password: string },
-  { policy, now, lease }: { policy: AccountPolicy; now: Date; lease: HashLease },
+  { now, lease }: { now: Date; lease: HashLease },
 ): Promise<RegistrationResult> {
   const name = checkNewUsername(input.username)
   const password = checkPasswordPolicy(input.password, policy.passwordMinLength)
@@ -80,6 +91,7 @@ export async function registerAccount(
     now,
   })
   if (!inserted.ok) return { ok: false, errors: { username: inserted.code } }
+  members.changed()
   return inserted
 }
 
@@ -168,15 +180,10 @@ export type PasswordChangeResult =
  * current password (the account page) can refuse it without counting a guess.
  */
 export async function changePassword(
-  db: Database,
+  { db, policy, sessions }: Pick<AccountServices, 'db' | 'policy' | 'sessions'>,
   { userId, currentSessionId }: { userId: number; currentSessionId: string },
   input: { currentPassword: string; newPassword: string },
-  {
-    policy,
-    now,
-    origin,
-    lease,
-  }: { policy: AccountPolicy; now: Date; origin: AuthEventOrigin; lease: HashLease },
+  { now, origin, lease }: { now: Date; origin: AuthEventOrigin; lease: HashLease },
 ): Promise<PasswordChangeResult> {
   const check = checkPasswordPolicy(input.newPassword, policy.passwordMinLength)
   if (!check.ok) return { ok: false, field: 'new_password', code: check.code }
@@ -193,7 +200,7 @@ export async function changePassword(
       passwordHash,
     })
     if (version === null) return null
-    await invalidateUserSessions(tx, userId, { exceptSessionId: currentSessionId })
+    await sessions.endAll(userId, { except: currentSessionId, tx })
     await forgetDeviceTokens(tx, userId)
     await recordAuthEvent(tx, { userId, kind: 'password_changed', at: now, ...origin })
     return version
@@ -202,20 +209,24 @@ export async function changePassword(
 }
 
 /**
- * Deletes an account (its sessions and events go with it) when the password is
- * right and still current when the delete runs.
+ * Deletes an account (its sessions, device tokens and events go with it) when the
+ * password is right and still current when the delete runs.
  */
 export async function deleteAccount(
-  db: Queryable,
+  { db, sessions, members }: Pick<AccountServices, 'db' | 'sessions' | 'members'>,
   { userId, password }: { userId: number; password: string },
   { lease }: { lease: HashLease },
 ): Promise<{ ok: true } | { ok: false; code: 'password_wrong'; stale?: true }> {
   const user = await findUserById(db, userId)
   const verified = user !== null && (await verifyPasswordHash(user.passwordHash, password, lease))
   if (!verified) return { ok: false, code: 'password_wrong' }
-  // Right, but changed meanwhile (`stale`: no guess); or the account is gone.
-  if (!(await deleteUser(db, { userId, passwordVersion: user.passwordVersion }))) {
-    return { ok: false, code: 'password_wrong', stale: true }
-  }
+  const deleted = await db.transaction(async (tx) => {
+    // Right, but changed meanwhile (`stale`: no guess); or the account is gone.
+    if (!(await deleteUser(tx, { userId, passwordVersion: user.passwordVersion }))) return false
+    await sessions.endAll(userId, { tx }) // the rows went with the account; memory's go here
+    return true
+  })
+  if (!deleted) return { ok: false, code: 'password_wrong', stale: true }
+  members.changed()
   return { ok: true }
 }

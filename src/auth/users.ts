@@ -155,49 +155,6 @@ export async function upgradePasswordHash(
   return rows.length > 0
 }
 
-export const MEMBERS_PAGE_SIZE = 50
-
-export interface MembersPage {
-  readonly members: readonly Member[]
-  readonly nextAfterId: number | null
-}
-
-/** Where pages of members are kept, keyed by the `after` id (0 for the first page): a FreshCache. */
-export interface KnownMemberPages {
-  get(afterId: number): MembersPage | undefined
-  generation(): number
-  set(afterId: number, page: MembersPage, readAtGeneration: number): void
-}
-
-/**
- * One page of members, newest first, paged by key: the cost of a page
- * does not grow with the number of members, and there is no COUNT(*). A page kept
- * in `known` is answered without a query; pages are shared, so never changed.
- */
-export async function listMembers(
-  db: Queryable,
-  { afterId, known }: { afterId?: number | undefined; known?: KnownMemberPages } = {},
-): Promise<MembersPage> {
-  const key = afterId ?? 0
-  const kept = known?.get(key)
-  if (kept) return kept
-  const generation = known?.generation() ?? 0
-  const rows = await db.query<Pick<UserRow, 'id' | 'username' | 'created_at'>>(
-    `SELECT id, username, created_at FROM users
-      WHERE ($1::bigint IS NULL OR id < $1)
-      ORDER BY id DESC
-      LIMIT $2`,
-    [afterId ?? null, MEMBERS_PAGE_SIZE + 1],
-  )
-  const members = rows
-    .slice(0, MEMBERS_PAGE_SIZE)
-    .map((row) => Object.freeze({ id: row.id, username: row.username, createdAt: row.created_at }))
-  const nextAfterId = rows.length > MEMBERS_PAGE_SIZE ? members[members.length - 1]!.id : null
-  const page = Object.freeze({ members: Object.freeze(members), nextAfterId })
-  known?.set(key, page, generation)
-  return page
-}
-
 function toUser(row: UserRow): User {
   return {
     id: row.id,

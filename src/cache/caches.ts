@@ -1,5 +1,5 @@
 import type { KnownSession } from '../auth/sessions.js'
-import type { MembersPage } from '../auth/users.js'
+import type { MembersPage } from '../auth/members.js'
 import type { Database } from '../db/database.js'
 import { ChangeFeed } from './change-feed.js'
 import { FreshCache } from './fresh-cache.js'
@@ -7,8 +7,9 @@ import { FreshCache } from './fresh-cache.js'
 // A signed-in page view needs the session and a page of members; both are read far
 // more often than they change. Kept here, a page view costs no round trip at all,
 // while the change feed keeps every instance within FRESHNESS_MS of the table
-// (docs/decisions/0006-caches.md). Sessions are dropped on this instance at once
-// where they end (forgetEndedSessions in http/sign-in.ts).
+// (docs/decisions/0006-caches.md). On this instance, what ends a session or changes
+// the members drops it at once: the session service (auth/sessions.ts) and the member
+// list (auth/members.ts) are given these caches and are their only writers.
 
 // Enough for every session active on a busy instance; an entry is about 0.5 KiB.
 const MAX_SESSIONS = 20_000

@@ -1,11 +1,8 @@
 import type { Session, SessionUser } from '../auth/sessions.js'
-import type { Caches } from '../cache/caches.js'
 
 // Decorations, declared up front (app.ts) and typed here.
 declare module 'fastify' {
   interface FastifyInstance {
-    /** What this instance keeps in memory (src/cache/), or null when caching is off. */
-    caches: Caches | null
     /** false with REGISTRATION=closed (config.registrationOpen). */
     registrationOpen: boolean
   }

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { deleteAuthEventsBefore } from '../auth/events.js'
 import { deleteExpiredDeviceTokens } from '../auth/device-tokens.js'
 import { deleteExpiredAttemptLimits } from '../auth/expired-attempt-limits.js'
-import { deleteExpiredSessions } from '../auth/sessions.js'
+import { deleteExpiredSessions } from '../auth/session-store.js'
 import type { SessionPolicy } from '../config.js'
 import type { Database } from '../db/database.js'
 

@@ -5,13 +5,10 @@ import {
   listRecentAuthEvents,
   recordAuthEvent,
 } from '../../src/auth/events.js'
-import {
-  invalidateUserSession,
-  invalidateUserSessions,
-  listUserSessions,
-} from '../../src/auth/sessions.js'
+import { createSessions } from '../../src/auth/sessions.js'
 import { deleteUser, insertUser } from '../../src/auth/users.js'
 import type { SessionPolicy } from '../../src/config.js'
+import type { Database } from '../../src/db/database.js'
 import { AUTH_EVENT_RETENTION_DAYS, purgeOnce } from '../../src/jobs/purge.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { createTestSession } from '../helpers/sessions.js'
@@ -24,6 +21,7 @@ const policy: SessionPolicy = {
   maxSessionsPerAccount: 100,
 }
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000)
+const sessionsAt = (db: Database, now: Date) => createSessions({ db, policy, clock: () => now })
 
 for (const engine of engines) {
   describe(`account stores (${engine})`, () => {
@@ -47,7 +45,7 @@ for (const engine of engines) {
     })
     after(() => database.close())
 
-    test('listUserSessions gives the live sessions of one user, most recently seen first', async () => {
+    test('the session service lists the live sessions of one user, most recently seen first', async () => {
       const { db } = database
       const old = await createTestSession(
         db,
@@ -65,7 +63,7 @@ for (const engine of engines) {
         { now: at(-7200), policy },
       )
       await createTestSession(db, { userId: bob, remember: false }, { now: NOW, policy })
-      const ids = (await listUserSessions(db, alice, { now: NOW, policy })).map((s) => s.id)
+      const ids = (await sessionsAt(db, NOW).list(alice)).map((s) => s.id)
       assert.deepEqual(
         ids,
         [recent.session.id, remembered.session.id],
@@ -74,26 +72,26 @@ for (const engine of engines) {
       assert.ok(!ids.includes(old.session.id))
     })
 
-    test('invalidateUserSession ends only a session of that user', async () => {
+    test('ending one session ends only a session of that user', async () => {
       const { db } = database
       const bobs = await createTestSession(
         db,
         { userId: bob, remember: false },
         { now: NOW, policy },
       )
-      assert.equal(await invalidateUserSession(db, alice, bobs.session.id), false)
+      assert.equal(await sessionsAt(db, NOW).endOne(alice, bobs.session.id), false)
       assert.equal(
         (await db.query('SELECT 1 FROM sessions WHERE id = $1', [bobs.session.id])).length,
         1,
       )
-      assert.equal(await invalidateUserSession(db, bob, bobs.session.id), true)
+      assert.equal(await sessionsAt(db, NOW).endOne(bob, bobs.session.id), true)
       assert.equal(
         (await db.query('SELECT 1 FROM sessions WHERE id = $1', [bobs.session.id])).length,
         0,
       )
     })
 
-    test('invalidateUserSessions counts what it ended and spares the excepted one', async () => {
+    test('ending all sessions of a user counts what it ended and spares the excepted one', async () => {
       const { db } = database
       const keep = await createTestSession(
         db,
@@ -103,10 +101,7 @@ for (const engine of engines) {
       await createTestSession(db, { userId: bob, remember: false }, { now: NOW, policy })
       await createTestSession(db, { userId: bob, remember: true }, { now: NOW, policy })
       const before = (await db.query('SELECT 1 FROM sessions WHERE user_id = $1', [bob])).length
-      assert.equal(
-        await invalidateUserSessions(db, bob, { exceptSessionId: keep.session.id }),
-        before - 1,
-      )
+      assert.equal(await sessionsAt(db, NOW).endAll(bob, { except: keep.session.id }), before - 1)
       const left = await db.query<{ id: string }>('SELECT id FROM sessions WHERE user_id = $1', [
         bob,
       ])

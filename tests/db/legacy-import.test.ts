@@ -25,6 +25,7 @@ import {
   expectedSkips,
   sortPairs,
 } from '../helpers/legacy-logins.js'
+import { accountServices } from '../helpers/accounts.js'
 
 // The import as plain functions (issue 3, "Import from the original app"): rows
 // from an array, or from a real login table read through cursors; no child process.
@@ -112,9 +113,9 @@ for (const engine of engines) {
       await emptyUsers(t)
       const registered = await underLease((lease) =>
         registerAccount(
-          t.db,
+          accountServices(t.db, POLICY),
           { username: 'BOB', password: 'a passphrase of the new app' },
-          { policy: POLICY, now: new Date(), lease },
+          { now: new Date(), lease },
         ),
       )
       assert.ok(registered.ok)

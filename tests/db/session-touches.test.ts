@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { SessionTouches } from '../../src/auth/session-touches.js'
-import { validateSessionToken } from '../../src/auth/sessions.js'
+import { validateSessionToken } from '../../src/auth/session-validation.js'
 import { insertUser } from '../../src/auth/users.js'
 import type { SessionPolicy } from '../../src/config.js'
 import { DatabaseUnavailableError, type Queryable } from '../../src/db/database.js'

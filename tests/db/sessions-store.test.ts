@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { loadServerSecret } from '../../src/auth/server-secret.js'
-import {
-  deleteExpiredSessions,
-  invalidateSession,
-  invalidateUserSessions,
-  validateSessionToken,
-  type NewSession,
-} from '../../src/auth/sessions.js'
-import { insertUser, listMembers, MEMBERS_PAGE_SIZE, type User } from '../../src/auth/users.js'
+import { listMembers, MEMBERS_PAGE_SIZE } from '../../src/auth/members.js'
+import { isSessionExpired } from '../../src/auth/session-lifetime.js'
+import { deleteExpiredSessions, type Session } from '../../src/auth/session-store.js'
+import { validateSessionToken } from '../../src/auth/session-validation.js'
+import { createSessions, type NewSession } from '../../src/auth/sessions.js'
+import { insertUser, type User } from '../../src/auth/users.js'
 import type { SessionPolicy } from '../../src/config.js'
 import type { Database, Queryable } from '../../src/db/database.js'
 import { engines } from '../helpers/databases.js'
@@ -168,33 +166,35 @@ for (const engine of engines) {
     })
 
     describe('invalidating sessions', () => {
-      test('invalidateSession ends that session and no other', async () => {
+      test('ending a session ends that session and no other', async () => {
         const ada = await addUser('Ada')
         const first = await addSession(ada)
         const second = await addSession(ada)
-        await invalidateSession(db, first.session.id)
+        await createSessions({ db, policy, clock: () => NOW }).end(first.session.id)
         assert.deepEqual(await sessionIds(), [second.session.id])
         assert.equal(await validateSessionToken(db, first.token, { now: NOW, policy }), null)
       })
 
-      test('invalidateUserSessions with exceptSessionId keeps only that session of the user', async () => {
+      test("ending all of a user's sessions but one keeps only that session of the user", async () => {
         const ada = await addUser('Ada')
         const bob = await addUser('Bob')
         await addSession(ada)
         const kept = await addSession(ada)
         await addSession(ada, { remember: true })
         const bobs = await addSession(bob)
-        await invalidateUserSessions(db, ada.id, { exceptSessionId: kept.session.id })
+        await createSessions({ db, policy, clock: () => NOW }).endAll(ada.id, {
+          except: kept.session.id,
+        })
         assert.deepEqual(await sessionIds(), [kept.session.id, bobs.session.id].sort())
       })
 
-      test('invalidateUserSessions without exceptSessionId ends every session of the user only', async () => {
+      test("ending all of a user's sessions ends every session of the user only", async () => {
         const ada = await addUser('Ada')
         const bob = await addUser('Bob')
         await addSession(ada)
         await addSession(ada, { remember: true })
         const bobs = await addSession(bob)
-        await invalidateUserSessions(db, ada.id)
+        await createSessions({ db, policy, clock: () => NOW }).endAll(ada.id)
         assert.deepEqual(await sessionIds(), [bobs.session.id])
       })
 
@@ -277,6 +277,55 @@ for (const engine of engines) {
         const left = new Set(await sessionIds())
         for (const c of twins)
           assert.equal(!left.has(c.purged.session.id), c.expired, `${c.what}: purged`)
+      })
+
+      test('the purge and isSessionExpired agree on generated sessions, under lowered limits too', async () => {
+        const ada = await addUser('Ada')
+        // Sessions opened under a generous policy, judged under this one and under one
+        // whose every limit is lower (an incident): the purge deletes exactly the
+        // sessions the lifetime module calls ended.
+        const lowered: SessionPolicy = {
+          ...policy,
+          idleTimeoutSeconds: idle / 2,
+          absoluteTimeoutSeconds: absolute / 3,
+          rememberTimeoutSeconds: remember / 4,
+        }
+        let seed = 20261203
+        const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
+        // Offsets near every limit of both policies, exact ones included, and between.
+        const limits = [idle, absolute, remember, lowered.idleTimeoutSeconds]
+        limits.push(lowered.absoluteTimeoutSeconds, lowered.rememberTimeoutSeconds)
+        const near = limits.flatMap((l) => [l - 1, l - 0.001, l, l + 0.001, l + 1])
+        const age = () =>
+          random() < 0.5 ? near[Math.floor(random() * near.length)]! : random() * remember * 1.2
+        for (const judged of [policy, lowered]) {
+          await db.exec('TRUNCATE sessions')
+          const made: Session[] = []
+          for (let i = 0; i < 150; i++) {
+            const remembered = random() < 0.5
+            const createdAt = at(-age())
+            const seenAgo = Math.min(age(), (NOW.getTime() - createdAt.getTime()) / 1000)
+            const { session } = await createTestSession(
+              db,
+              { userId: ada.id, remember: remembered },
+              { now: createdAt, policy: { ...policy, maxSessionsPerAccount: 1000 } },
+            )
+            const lastSeenAt = at(-seenAgo)
+            await db.query('UPDATE sessions SET last_seen_at = $2 WHERE id = $1', [
+              session.id,
+              lastSeenAt,
+            ])
+            made.push({ ...session, lastSeenAt })
+          }
+          await deleteExpiredSessions(db, { now: NOW, policy: judged, limit: 1000 })
+          const left = new Set(await sessionIds())
+          const disagreeing = made.filter(
+            (m) => left.has(m.id) === isSessionExpired(m, NOW, judged),
+          )
+          assert.deepEqual(disagreeing, [], `the purge and validation disagree`)
+          const ended = made.filter((m) => isSessionExpired(m, NOW, judged)).length
+          assert.ok(ended > 20 && ended < 130, `both kinds generated: ${ended} of 150 ended`)
+        }
       })
 
       test('deletes at most `limit` sessions a call and reports how many', async () => {

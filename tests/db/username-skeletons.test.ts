@@ -9,6 +9,7 @@ import { usernameKey } from '../../src/auth/usernames.js'
 import { loadMigrations, migrate } from '../../src/db/migrate.js'
 import { authenticate, underLease } from '../helpers/hash-lease.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { accountServices } from '../helpers/accounts.js'
 
 // Migration 0009 and the fill at start-up: accounts made before the skeleton rule,
 // some of them look-alikes of each other, are all kept and keep signing in; the
@@ -74,17 +75,17 @@ for (const engine of engines) {
     test('a new look-alike of the holder is refused', async () => {
       const result = await underLease((lease) =>
         registerAccount(
-          t.db,
+          accountServices(t.db, POLICY),
           { username: '\u0391lice', password: 'another long passphrase' },
-          { policy: POLICY, now: new Date(), lease },
+          { now: new Date(), lease },
         ),
       )
       assert.ok(!result.ok)
       const cyrillic = await underLease((lease) =>
         registerAccount(
-          t.db,
+          accountServices(t.db, POLICY),
           { username: 'c\u0430rol', password: 'another long passphrase' },
-          { policy: POLICY, now: new Date(), lease },
+          { now: new Date(), lease },
         ),
       )
       assert.deepEqual(cyrillic, {

@@ -5,6 +5,7 @@ import { TestClient } from '../helpers/client.js'
 import { underLease } from '../helpers/hash-lease.js'
 import { engines } from '../helpers/databases.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
+import { accountServices } from '../helpers/accounts.js'
 
 // REGISTRATION=closed (docs/contract.md): an operator imports the old accounts before
 // anyone can claim their names. No address creates an account, no page offers to,
@@ -71,13 +72,12 @@ for (const engine of engines) {
     test('an account that exists (say, imported) signs in as before', async () => {
       const made = await underLease((lease) =>
         registerAccount(
-          closed.db,
+          accountServices(closed.db, {
+            passwordMinLength: 8,
+            passwordHash: closed.config.passwordHash,
+          }),
           { username: 'imported', password: PASSWORD },
-          {
-            policy: { passwordMinLength: 8, passwordHash: closed.config.passwordHash },
-            now: new Date(),
-            lease,
-          },
+          { now: new Date(), lease },
         ),
       )
       assert.ok(made.ok)

@@ -6,6 +6,7 @@ import { formatImportReport } from '../../src/cli/import-legacy-report.js'
 import { underLease } from '../helpers/hash-lease.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { arraySource } from '../helpers/legacy-logins.js'
+import { accountServices } from '../helpers/accounts.js'
 
 // Finding 7, first half: the import called a name someone had registered in Logon
 // "already_exists", the word it also used for a name it had imported on an earlier
@@ -37,9 +38,9 @@ for (const engine of engines) {
         // "асе" in Cyrillic letters: one script, and it looks like "ace".
         const registered = await underLease((lease) =>
           registerAccount(
-            t.db,
+            accountServices(t.db, { passwordMinLength: 8, passwordHash: FAST_HASH }),
             { username, password: 'a passphrase of the new app' },
-            { policy: { passwordMinLength: 8, passwordHash: FAST_HASH }, now: new Date(), lease },
+            { now: new Date(), lease },
           ),
         )
         assert.ok(registered.ok, username)

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { listMembers } from '../../auth/users.js'
-import type { Caches } from '../../cache/caches.js'
-import type { Database } from '../../db/database.js'
+import type { Members } from '../../auth/members.js'
 import { SignedInHomePage, SignedOutHomePage } from '../../views/home-page.js'
 import { HttpError } from '../errors.js'
 import { pageContext, sendPage } from '../pages.js'
@@ -16,27 +14,21 @@ const homeQuery = z.object({
     .optional(),
 })
 
-export async function homeRoutes(
-  app: FastifyInstance,
-  { db, caches }: { db: Database; caches?: Caches | undefined },
-) {
+export async function homeRoutes(app: FastifyInstance, { members }: { members: Members }) {
   app.get('/', async (request, reply) => {
     const ctx = pageContext(request, reply)
     if (!request.user) return sendPage(reply, 200, <SignedOutHomePage ctx={ctx} />)
     const query = homeQuery.safeParse(request.query)
     if (!query.success) throw new HttpError(400, 'INVALID_CURSOR')
-    const { members, nextAfterId } = await listMembers(db, {
-      afterId: query.data.after,
-      known: caches?.memberPages,
-    })
+    const page = await members.page(query.data.after)
     return sendPage(
       reply,
       200,
       <SignedInHomePage
         ctx={ctx}
         username={request.user.username}
-        members={members}
-        nextAfterId={nextAfterId}
+        members={page.members}
+        nextAfterId={page.nextAfterId}
         isFirstPage={query.data.after === undefined}
       />,
     )

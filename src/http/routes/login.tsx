@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { verifyCredentials, type AccountPolicy } from '../../auth/accounts.js'
+import { verifyCredentials, type AccountServices } from '../../auth/accounts.js'
 import { recordAuthEvent } from '../../auth/events.js'
 import { attemptPasswordCheck, type PasswordAttemptContext } from '../../auth/password-attempts.js'
 import { signInSubject, typedNameKeys } from '../../auth/sign-in-limits.js'
@@ -10,7 +10,8 @@ import { renewDeviceCookie, requestDeviceKey, type DeviceCookieSettings } from '
 import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { safeNextPath } from '../next-path.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
-import { endSession, requestOrigin, startSession, type SessionSettings } from '../sign-in.js'
+import { requestOrigin } from '../request-origin.js'
+import { endSession, startSession, type PageSessions } from '../session-changes.js'
 import { refuseAttempt } from '../too-many-attempts.js'
 
 const loginQuery = z.object({ next: z.string().optional() }).catch({})
@@ -28,14 +29,14 @@ const loginBody = z.object({
 })
 
 export interface LoginRouteOptions {
-  sessions: SessionSettings
-  accounts: AccountPolicy
+  pageSessions: PageSessions
+  accounts: AccountServices
   passwordAttempts: PasswordAttemptContext
   devices: DeviceCookieSettings
 }
 
 export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions) {
-  const { db, now } = opts.sessions
+  const { db, now } = opts.pageSessions
 
   function showForm(
     request: FastifyRequest,
@@ -98,7 +99,7 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
       const result = await verifyCredentials(
         db,
         { username, password },
-        { policy: opts.accounts, lease },
+        { policy: opts.accounts.policy, lease },
       )
       if (!result.ok) return result
       // Refused when the password changed since it was verified (issue 9, finding 4).
@@ -106,7 +107,7 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
         request,
         reply,
         { user: result.user, remember },
-        opts.sessions,
+        opts.pageSessions,
       )
       // The password was right when verified: a race lost to its change is no guess.
       if (!started) return { ok: false, reason: 'password_changed', stale: true } as const
@@ -143,7 +144,7 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
 
   // Sign-out is a POST with the form token (a GET could be triggered by any page).
   app.post('/logout', async (request, reply) => {
-    await endSession(request, reply, opts.sessions)
+    await endSession(request, reply, opts.pageSessions)
     return reply.redirect('/', 303)
   })
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import {
   registerAccount,
-  type AccountPolicy,
+  type AccountServices,
   type RegistrationErrorCode,
 } from '../../auth/accounts.js'
 import { clientAddressKey } from '../../auth/client-address.js'
@@ -21,20 +21,21 @@ import { BlankForm } from '../blank-form.js'
 import { renewDeviceCookie, type DeviceCookieSettings } from '../device-cookie.js'
 import { passwordField, typedText, usernameField } from '../form-fields.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
-import { requestOrigin, startSession, type SessionSettings } from '../sign-in.js'
+import { requestOrigin } from '../request-origin.js'
+import { startSession, type PageSessions } from '../session-changes.js'
 import { refuseAttempt } from '../too-many-attempts.js'
 
 const registerBody = z.object({ username: usernameField, password: passwordField })
 
 export interface RegisterRouteOptions {
-  sessions: SessionSettings
-  accounts: AccountPolicy
+  pageSessions: PageSessions
+  accounts: AccountServices
   limits: LimitsPolicy
   devices: DeviceCookieSettings
 }
 
 export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOptions) {
-  const { db, now } = opts.sessions
+  const { db, now } = opts.pageSessions
 
   if (!app.registrationOpen) {
     // REGISTRATION=closed: the addresses stay (a bookmark or an old client gets a
@@ -57,7 +58,7 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
     const page: RegisterForm = {
       username: form.username ?? '',
       errors: form.errors ?? {},
-      passwordMinLength: opts.accounts.passwordMinLength,
+      passwordMinLength: opts.accounts.policy.passwordMinLength,
     }
     return sendPage(reply, statusCode, <RegisterPage ctx={ctx} form={page} />)
   }
@@ -65,7 +66,7 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
   const blankForm = new BlankForm((ctx) => (
     <RegisterPage
       ctx={ctx}
-      form={{ username: '', errors: {}, passwordMinLength: opts.accounts.passwordMinLength }}
+      form={{ username: '', errors: {}, passwordMinLength: opts.accounts.policy.passwordMinLength }}
     />
   ))
   app.get('/register', (request, reply) => blankForm.send(request, reply))
@@ -114,16 +115,12 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
         errors: { form: translatorFor(request)('error.form_invalid') },
       })
     }
-    const result = await registerAccount(db, body.data, {
-      policy: opts.accounts,
-      now: at,
-      lease,
-    })
+    const result = await registerAccount(opts.accounts, body.data, { now: at, lease })
     lease.release() // hashing is done; the place is someone else's (release is idempotent)
     if (!result.ok) {
       const t = translatorFor(request)
       const message = (code: RegistrationErrorCode | undefined) =>
-        code && t(`error.${code}`, { min: opts.accounts.passwordMinLength })
+        code && t(`error.${code}`, { min: opts.accounts.policy.passwordMinLength })
       return showForm(request, reply, result.errors.username === 'username_taken' ? 409 : 400, {
         username: body.data.username,
         errors: {
@@ -132,15 +129,13 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
         },
       })
     }
-    // A new member: this instance's member pages change at once (others: change feed).
-    opts.sessions.caches?.memberPages.clear()
     await recordAuthEvent(db, {
       userId: result.user.id,
       kind: 'registered',
       at,
       ...requestOrigin(request),
     })
-    await startSession(request, reply, { user: result.user, remember: false }, opts.sessions)
+    await startSession(request, reply, { user: result.user, remember: false }, opts.pageSessions)
     await renewDeviceCookie(
       request,
       reply,

@@ -9,7 +9,7 @@ import {
   touchIntervalMs,
   TOUCH_FLUSH_INTERVAL_MS,
   type SessionTimes,
-} from '../../src/auth/session-expiry.js'
+} from '../../src/auth/session-lifetime.js'
 import type { SessionPolicy } from '../../src/config.js'
 
 // docs/contract.md defaults: idle 1800 s, absolute 43200 s, remember-me 2592000 s; a

@@ -1,6 +1,15 @@
 import type { SessionPolicy } from '../config.js'
 
-// Session lifetime arithmetic, kept pure so that it is tested without a database.
+// How long a session lives: the one place that decides it. Validation asks
+// isSessionExpired; the purge deletes by expiredSessionCutoffs, which says the same
+// thing as times SQL can compare with (tests/db/sessions-store.test.ts holds the two
+// to agreement on generated cases). Kept pure, so it is tested without a database.
+//
+// - Absolute limit: SESSION_ABSOLUTE_TIMEOUT after sign-in, or SESSION_REMEMBER_TIMEOUT
+//   with "remember me"; fixed in expires_at at sign-in, but a limit lowered since also
+//   shortens the sessions already open.
+// - Idle limit: SESSION_IDLE_TIMEOUT after the last use, for sessions without
+//   "remember me" only. last_seen_at is written at most every TOUCH_INTERVAL_MS.
 
 export interface SessionTimes {
   createdAt: Date
@@ -39,6 +48,29 @@ export function sessionEndsAt(session: SessionTimes, policy: SessionPolicy): Dat
 
 export function isSessionExpired(session: SessionTimes, now: Date, policy: SessionPolicy): boolean {
   return now.getTime() >= sessionEndsAt(session, policy).getTime()
+}
+
+/**
+ * isSessionExpired as comparisons on stored columns, for a purge that deletes in SQL:
+ * a session has ended when expires_at <= now; or, without remember-me, when
+ * last_seen_at <= idleSeenBefore or created_at <= createdBefore; or, with it, when
+ * created_at <= rememberCreatedBefore (the lowered-limit case of absoluteEnd).
+ */
+export interface ExpiredSessionCutoffs {
+  now: Date
+  idleSeenBefore: Date
+  createdBefore: Date
+  rememberCreatedBefore: Date
+}
+
+export function expiredSessionCutoffs(now: Date, policy: SessionPolicy): ExpiredSessionCutoffs {
+  const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000)
+  return {
+    now,
+    idleSeenBefore: ago(policy.idleTimeoutSeconds),
+    createdBefore: ago(policy.absoluteTimeoutSeconds),
+    rememberCreatedBefore: ago(policy.rememberTimeoutSeconds),
+  }
 }
 
 /**

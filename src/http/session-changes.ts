@@ -1,0 +1,85 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { recordAuthEvent } from '../auth/events.js'
+import type { Sessions } from '../auth/sessions.js'
+import type { Database } from '../db/database.js'
+import { csrfCookieName, csrfCookieOptions } from './forgery.js'
+import { requestOrigin } from './request-origin.js'
+import { sessionCookieName, sessionCookieOptions } from './session-cookie.js'
+
+// Signing a browser in and out: the session (through the session service, which
+// keeps this instance's memory right) and the cookies that go with it.
+
+/** What the pages sign people in and out with; made once, in buildApp. */
+export interface PageSessions {
+  sessions: Sessions
+  /** For the sign-out event. */
+  db: Database
+  cookieSecure: boolean
+  now: () => Date
+}
+
+/**
+ * At every change of who is signed in, the anti-forgery secret is dropped too (a
+ * new one comes with the next form), so a token planted before the change is
+ * worthless after it; and the answer, which sets cookies, is never cached.
+ */
+function resetClientState(reply: FastifyReply, { cookieSecure }: PageSessions): void {
+  reply.clearCookie(csrfCookieName(cookieSecure), csrfCookieOptions(cookieSecure))
+  reply.header('cache-control', 'no-store')
+}
+
+/**
+ * Every sign-in issues a new session (docs/contract.md): the session whose cookie came
+ * with the request is ended in the same transaction, against session fixation; the
+ * account's other devices keep theirs, but for the least recently used beyond
+ * SESSIONS_PER_ACCOUNT. Only a session that validated is ended: a cookie naming
+ * someone else's session id without its secret must not end that session.
+ * False, and nothing set, when the password changed after it was verified.
+ */
+export async function startSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  { user, remember }: { user: { id: number; passwordVersion: number }; remember: boolean },
+  pages: PageSessions,
+): Promise<boolean> {
+  const created = await pages.sessions.create({
+    userId: user.id,
+    passwordVersion: user.passwordVersion,
+    remember,
+    replacesSessionId: request.session?.id,
+    ...requestOrigin(request),
+  })
+  if (!created.ok) return false
+  resetClientState(reply, pages)
+  reply.setCookie(
+    sessionCookieName(pages.cookieSecure),
+    created.token,
+    sessionCookieOptions({
+      secure: pages.cookieSecure,
+      maxAgeSeconds: remember ? pages.sessions.policy.rememberTimeoutSeconds : undefined,
+    }),
+  )
+  return true
+}
+
+/** Signs out: the request's session ends (when it has one) and its cookie goes. */
+export async function endSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pages: PageSessions,
+): Promise<void> {
+  if (request.session) {
+    await pages.sessions.end(request.session.id)
+    await recordAuthEvent(pages.db, {
+      userId: request.session.userId,
+      kind: 'signed_out',
+      at: pages.now(),
+      ...requestOrigin(request),
+    })
+  }
+  resetClientState(reply, pages)
+  reply.clearCookie(
+    sessionCookieName(pages.cookieSecure),
+    sessionCookieOptions({ secure: pages.cookieSecure }),
+  )
+}
