@@ -7,7 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import ts from 'typescript'
+import { generateSessionTokens, hashSessionSecret } from '../src/auth/tokens.js'
 import { loadConfig } from '../src/config.js'
+import { sessionCookieName } from '../src/http/session-cookie.js'
 import type { LoadFigures, LoadJob } from './load.js'
 
 // `npm run bench`: Logon and the baseline (bench/baseline.ts) side by side on the real
@@ -358,18 +360,20 @@ type Query = (text: string, params: unknown[]) => Promise<Array<Record<string, u
 /** Sessions with secrets we know, for the first `count` users: their cookies. */
 async function insertKnownSessions(query: Query, count: number): Promise<string[]> {
   const users = await query('SELECT id FROM users ORDER BY id LIMIT $1', [count])
-  const tokens = users.map(() => ({
-    id: randomBytes(15).toString('base64url'),
-    secret: randomBytes(32).toString('base64url'),
-  }))
+  const tokens = generateSessionTokens(users.length)
   await query(
     `INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
-     SELECT id, sha256(convert_to(secret, 'UTF8')), user_id, now(), now(), now() + interval '12 hours',
+     SELECT id, decode(hash, 'hex'), user_id, now(), now(), now() + interval '12 hours',
             false, 'bench', '127.0.0.1'
-       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(id, secret, user_id)`,
-    [tokens.map((t) => t.id), tokens.map((t) => t.secret), users.map((u) => u.id)],
+       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(id, hash, user_id)`,
+    [
+      tokens.map((t) => t.id),
+      tokens.map((t) => hashSessionSecret(t.secret).toString('hex')),
+      users.map((u) => u.id),
+    ],
   )
-  return tokens.map((t) => `session=${t.id}.${t.secret}`)
+  // Logon's cookie when not Secure: the bench serves plain http, without NODE_ENV.
+  return tokens.map((t) => `${sessionCookieName(false)}=${t.token}`)
 }
 
 const knownSessions = (schema: Schema, count: number) =>
