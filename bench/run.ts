@@ -1,402 +1,47 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
-import pg from 'pg'
-import ts from 'typescript'
-import { generateSessionTokens, hashSessionSecret } from '../src/auth/tokens.js'
 import { loadConfig } from '../src/config.js'
-import { sessionCookieName } from '../src/http/session-cookie.js'
-import type { LoadFigures, LoadJob } from './load.js'
+import { children, cleanEnv, cleanUp, runNode, stop, tmp } from './children.js'
+import { createSchema, otherPostgresClients, seed, sql, type Schema } from './databases.js'
+import { knownPGliteSessions, knownSessions } from './known-sessions.js'
+import { load } from './load-process.js'
+import type { LoadJob } from './load.js'
+import { log } from './log.js'
+import { measure, type Measurement, type SideSpec } from './measure.js'
+import { CLK_TCK, statTicks, statusKiB, ticksToUs } from './process-sampling.js'
+import { asReturningBrowsers } from './returning-browsers.js'
+import { paths } from './scripts.js'
+import {
+  embeddedEnv,
+  freePort,
+  loginPageBytes,
+  serverEnv,
+  startServer,
+  waitFor200,
+} from './servers.js'
+import {
+  ADMIN_URL,
+  CONNECTIONS,
+  KNOWN_SESSIONS,
+  LOGON_NODE_ARGS,
+  ROOT,
+  SCENARIOS,
+  SECONDS,
+  threadPool,
+  WARMUP,
+} from './settings.js'
 
 // `npm run bench`: Logon and the baseline (bench/baseline.ts) side by side on the real
 // PostgreSQL server, each in a process of its own and driven by a load generator in a
 // third (bench/load.ts, autocannon). For each side: a fresh server, a warm-up, then a
-// measured run, with CPU time of the app and of every postgres process read from /proc.
-// A second section (scenario 7) runs Logon on PGlite, the embedded engine, in a data
-// folder of its own, beside the same baseline on PostgreSQL: PGlite runs inside
-// Logon's process, so its CPU is in Logon's app µs/req and its pg µs/req is '-'.
-// Prints one table and writes the raw figures to bench/results/<timestamp>.json.
-//
-// Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a schema of
-// its own is created and dropped), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (5),
-// BENCH_CONNECTIONS (32), BENCH_SCENARIOS (1,2,3,4,5,6,7), BENCH_LOGON_NODE_ARGS (node
-// flags for Logon only, space-separated, instead of the documented ones; e.g.
-// "--max-semi-space-size=8 --cpu-prof --cpu-prof-dir=/tmp/prof"; "" for none).
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
-const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5)
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? '1,2,3,4,5,6,7').split(',')
-// Logon runs as README's direct start command (and `npm start`) says, unless
-// BENCH_LOGON_NODE_ARGS gives other node flags.
-const LOGON_NODE_ARGS = (process.env.BENCH_LOGON_NODE_ARGS ?? '--max-semi-space-size=8')
-  .split(' ')
-  .filter(Boolean)
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString())
-const KNOWN_SESSIONS = 1000
-
-// ---- everything started here is stopped on the way out, also after a failure or ^C
-const children = new Set<ChildProcess>()
-const cleanups: Array<() => Promise<void>> = []
-const tmp = mkdtempSync(join(tmpdir(), 'logon-bench-'))
-cleanups.push(async () => rmSync(tmp, { recursive: true, force: true }))
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return void children.delete(child)
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  await exited
-  clearTimeout(timer)
-  children.delete(child)
-}
-
-async function cleanUp() {
-  await Promise.all([...children].map(stop))
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\nbench: ${signal}, cleaning up\n`)
-    void cleanUp().finally(() => process.exit(130))
-  })
-}
-
-// ---- helpers
-function log(line: string) {
-  process.stderr.write(`${line}\n`)
-}
-
-/** bench/*.ts as plain JavaScript in dist/bench/, so no loader runs inside a measured process. */
-function compile(name: string): string {
-  const source = readFileSync(join(ROOT, 'bench', `${name}.ts`), 'utf8')
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  })
-  mkdirSync(join(ROOT, 'dist', 'bench'), { recursive: true })
-  const path = join(ROOT, 'dist', 'bench', `${name}.js`)
-  writeFileSync(path, outputText)
-  return path
-}
-
-async function sql(url: string, text: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query(text, params)).rows
-  } finally {
-    await client.end()
-  }
-}
-
-function run(args: string[], env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(env) })
-    children.add(child)
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (chunk) => (out += chunk))
-    child.stderr.on('data', (chunk) => (err += chunk))
-    child.on('exit', (code) => {
-      children.delete(child)
-      if (code === 0) resolve(out)
-      else reject(new Error(`${args.join(' ')} exited with ${code}: ${err.trim()}`))
-    })
-  })
-}
-
-/** Only what is asked for: no NODE_ENV (production would rename the cookie), no DATABASE_URL. */
-function cleanEnv(env: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net')
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitFor200(url: string, deadlineMs: number): Promise<void> {
-  const deadline = performance.now() + deadlineMs
-  for (;;) {
-    const ok = await fetch(url).then(
-      (response) => response.status === 200,
-      () => false,
-    )
-    if (ok) return
-    if (performance.now() > deadline) throw new Error(`${url} did not answer 200 in time`)
-    await sleep(5)
-  }
-}
-
-// ---- /proc readings
-function statTicks(pid: number | string): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // utime, stime, cutime, cstime: fields 14 to 17 of proc(5), 12 to 15 after the name.
-    return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0)
-  } catch {
-    return 0 // the process has gone
-  }
-}
-
-/** CPU ticks of every postgres process (a backend that exits is counted by its parent). */
-function postgresTicks(): number {
-  let sum = 0
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') sum += statTicks(pid)
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return sum
-}
-
-function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
-  } catch {
-    return 0
-  }
-}
-
-const ticksToUs = (ticks: number) => (ticks * 1_000_000) / CLK_TCK
-
-// ---- servers and load
-// The two login floors (bench/login-floors.ts) are references for scenario 2.
-type Side = 'logon' | 'baseline' | 'fastify-floor' | 'token-floor'
-
-interface Server {
-  child: ChildProcess
-  pid: number
-  base: string
-}
-
-async function startServer(side: Side, env: Record<string, string>): Promise<Server> {
-  const port = await freePort()
-  const args = {
-    logon: [...LOGON_NODE_ARGS, join(ROOT, 'dist', 'main.js')],
-    baseline: [paths.baseline],
-    // Logon's node flags for the floors too: they stand for Logon's stack without Logon.
-    'fastify-floor': [...LOGON_NODE_ARGS, paths.loginFloors],
-    'token-floor': [...LOGON_NODE_ARGS, paths.loginFloors],
-  }[side]
-  const floor = { 'fastify-floor': 'fastify', 'token-floor': 'token' }[side as string]
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: cleanEnv({
-      ...env,
-      ...(floor && { FLOOR: floor }),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-    }),
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
-  children.add(child)
-  const base = `http://127.0.0.1:${port}`
-  await waitFor200(`${base}/healthz`, 30_000)
-  return { child, pid: child.pid!, base }
-}
-
-async function load(job: LoadJob): Promise<LoadFigures> {
-  const file = join(tmp, `job-${randomBytes(4).toString('hex')}.json`)
-  writeFileSync(file, JSON.stringify(job))
-  const out = await run([paths.load, file], {})
-  return JSON.parse(out) as LoadFigures
-}
-
-interface Measurement extends LoadFigures {
-  warmupRequests: number
-  appUsPerRequest: number
-  /** Absent for Logon on PGlite: its database's CPU is in appUsPerRequest. */
-  pgUsPerRequest?: number
-  peakRssMiB: number
-  sessionUpdates?: number
-  sessionUpdatesPerRequest?: number
-}
-
-interface SideSpec {
-  env: Record<string, string>
-  path: string
-  cookies?: string[]
-  /** Checked in the body of a few requests before the load: the page is what we think. */
-  expect?: string
-  /** Schema whose sessions table's UPDATEs are counted from start to stop of the server. */
-  countUpdatesIn?: string
-  /**
-   * A server that does not use PostgreSQL: Logon on PGlite (the database runs inside
-   * the app process, its CPU is in app µs/req) or a floor of scenario 2. No postgres
-   * process is read: those that run meanwhile are not this server's.
-   */
-  withoutPostgres?: boolean
-}
-
-async function sessionUpdates(schema: string): Promise<number> {
-  const [row] = await sql(
-    ADMIN_URL,
-    `SELECT n_tup_upd::int AS n FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'sessions'`,
-    [schema],
-  )
-  return (row?.n as number | undefined) ?? 0
-}
-
-/**
- * Each signed-in client as a browser that has been here before: it loaded the page
- * once and kept the cookies it was given (Logon's anti-forgery cookie, which a
- * browser keeps for the whole session), rather than a fresh one on every request.
- */
-async function asReturningBrowsers(url: string, cookies: string[]): Promise<string[]> {
-  const kept: string[] = []
-  for (let i = 0; i < cookies.length; i += 25) {
-    const batch = cookies.slice(i, i + 25).map(async (cookie) => {
-      const response = await fetch(url, { headers: { cookie } })
-      await response.arrayBuffer()
-      const jar = new Map(cookie.split('; ').map((pair) => pair.split('=', 2) as [string, string]))
-      for (const header of response.headers.getSetCookie()) {
-        const [pair = '', ...attributes] = header.split(';')
-        const at = pair.indexOf('=')
-        const cleared = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a))
-        if (cleared) jar.delete(pair.slice(0, at))
-        else jar.set(pair.slice(0, at), pair.slice(at + 1))
-      }
-      return [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
-    })
-    kept.push(...(await Promise.all(batch)))
-  }
-  return kept
-}
-
-async function measure(side: Side, spec: SideSpec): Promise<Measurement> {
-  const updatesBefore = spec.countUpdatesIn ? await sessionUpdates(spec.countUpdatesIn) : 0
-  const server = await startServer(side, spec.env)
-  const url = `${server.base}${spec.path}`
-  if (spec.expect) {
-    for (const cookie of (spec.cookies ?? [undefined]).slice(0, 5)) {
-      const response = await fetch(url, { headers: cookie ? { cookie } : {} })
-      const body = await response.text()
-      if (response.status !== 200 || !body.includes(spec.expect)) {
-        throw new Error(
-          `${side} ${spec.path}: expected 200 with "${spec.expect}", got ${response.status}`,
-        )
-      }
-    }
-  }
-  const cookies = spec.cookies && (await asReturningBrowsers(url, spec.cookies))
-  let peakRss = 0
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, statusKiB(server.pid, 'VmRSS'))
-  }, 100)
-  const job = { url, connections: CONNECTIONS, cookies }
-  const warm = await load({ ...job, seconds: WARMUP })
-  const app0 = statTicks(server.pid)
-  const pg0 = spec.withoutPostgres ? 0 : postgresTicks()
-  const figures = await load({ ...job, seconds: SECONDS })
-  const appTicks = statTicks(server.pid) - app0
-  const pgTicks = spec.withoutPostgres ? undefined : postgresTicks() - pg0
-  clearInterval(sampler)
-  peakRss = Math.max(peakRss, statusKiB(server.pid, 'VmHWM'))
-  await stop(server.child)
-  const result: Measurement = {
-    ...figures,
-    warmupRequests: warm.requests,
-    appUsPerRequest: ticksToUs(appTicks) / figures.requests,
-    pgUsPerRequest: pgTicks === undefined ? undefined : ticksToUs(pgTicks) / figures.requests,
-    peakRssMiB: peakRss / 1024,
-  }
-  if (spec.countUpdatesIn) {
-    await sleep(500) // backends flush their statistics as they exit
-    const updates = (await sessionUpdates(spec.countUpdatesIn)) - updatesBefore
-    result.sessionUpdates = updates
-    result.sessionUpdatesPerRequest = updates / (figures.requests + warm.requests)
-  }
-  return result
-}
-
-// ---- databases
-interface Schema {
-  name: string
-  url: string
-}
-
-async function createSchema(): Promise<Schema> {
-  const name = `bench_${randomBytes(4).toString('hex')}`
-  await sql(ADMIN_URL, `CREATE SCHEMA ${name}`)
-  cleanups.push(async () => void (await sql(ADMIN_URL, `DROP SCHEMA IF EXISTS ${name} CASCADE`)))
-  const options = encodeURIComponent(`-c search_path=${name}`)
-  return { name, url: `${ADMIN_URL}${ADMIN_URL.includes('?') ? '&' : '?'}options=${options}` }
-}
-
-async function seed(env: Record<string, string>, members: number, sessions = 0) {
-  const out = await run(
-    [
-      join(ROOT, 'dist', 'cli', 'seed.js'),
-      '--members',
-      String(members),
-      '--sessions',
-      String(sessions),
-    ],
-    env,
-  )
-  log(`  ${out.trim().replace(/\n/g, '\n  ')}`)
-}
-
-type Query = (text: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>
-
-/** Sessions with secrets we know, for the first `count` users: their cookies. */
-async function insertKnownSessions(query: Query, count: number): Promise<string[]> {
-  const users = await query('SELECT id FROM users ORDER BY id LIMIT $1', [count])
-  const tokens = generateSessionTokens(users.length)
-  await query(
-    `INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
-     SELECT id, decode(hash, 'hex'), user_id, now(), now(), now() + interval '12 hours',
-            false, 'bench', '127.0.0.1'
-       FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(id, hash, user_id)`,
-    [
-      tokens.map((t) => t.id),
-      tokens.map((t) => hashSessionSecret(t.secret).toString('hex')),
-      users.map((u) => u.id),
-    ],
-  )
-  // Logon's cookie when not Secure: the bench serves plain http, without NODE_ENV.
-  return tokens.map((t) => `${sessionCookieName(false)}=${t.token}`)
-}
-
-const knownSessions = (schema: Schema, count: number) =>
-  insertKnownSessions((text, params) => sql(schema.url, text, params), count)
-
-/**
- * The same, written straight into a PGlite data folder from this process. Only while
- * no Logon runs on it: PGlite is single-process (Logon locks DATA_DIR), and close()
- * writes everything to the folder before a server opens it.
- */
-async function knownPGliteSessions(dataDir: string, count: number): Promise<string[]> {
-  // Loaded here only: PGlite's module is large, and the other scenarios have no use for it.
-  const { PGlite } = await import('@electric-sql/pglite')
-  const db = new PGlite(dataDir)
-  try {
-    return await insertKnownSessions(
-      async (text, params) => (await db.query<Record<string, unknown>>(text, params)).rows,
-      count,
-    )
-  } finally {
-    await db.close()
-  }
-}
+// measured run, with CPU time of the app and of every postgres process read from /proc
+// (bench/measure.ts). A second section (scenario 7) runs Logon on PGlite, the embedded
+// engine, in a data folder of its own, beside the same baseline on PostgreSQL: PGlite
+// runs inside Logon's process, so its CPU is in Logon's app µs/req and its pg µs/req is
+// '-'. Prints one table and writes the raw figures to bench/results/<timestamp>.json.
+// The environment variables are read in bench/settings.ts.
 
 // ---- scenarios
 interface Row {
@@ -409,23 +54,6 @@ interface Row {
 }
 const rows: Row[] = []
 const notes: Record<string, unknown> = {}
-// UV_THREADPOOL_SIZE and PASSWORD_HASH_THREADS, when set, reach Logon and the raw
-// argon2 measurement alike.
-const threadPool: Record<string, string> = Object.fromEntries(
-  ['UV_THREADPOOL_SIZE', 'PASSWORD_HASH_THREADS']
-    .map((name) => [name, process.env[name] ?? ''])
-    .filter(([, value]) => value !== ''),
-)
-const appEnv: Record<string, string> = { RATE_LIMITS: 'off', LOG_LEVEL: 'warn', ...threadPool }
-const serverEnv = (schema: Schema): Record<string, string> => ({
-  DATABASE_URL: schema.url,
-  ...appEnv,
-})
-// No DATABASE_URL (cleanEnv drops the bench's own): Logon opens PGlite in DATA_DIR.
-const embeddedEnv = (dataDir: string): Record<string, string> => ({
-  DATA_DIR: dataDir,
-  ...appEnv,
-})
 
 async function both(scenario: string, label: string, logon: SideSpec, baseline: SideSpec) {
   log(`scenario ${scenario}: ${label}`)
@@ -434,16 +62,6 @@ async function both(scenario: string, label: string, logon: SideSpec, baseline: 
   rows.push(row)
   printRow(row)
   return row
-}
-
-/** The size of Logon's sign-in page, for a bare page of that size in the baseline. */
-async function loginPageBytes(env: Record<string, string>): Promise<number> {
-  const logon = await startServer('logon', env)
-  try {
-    return Buffer.byteLength(await (await fetch(`${logon.base}/login`)).text())
-  } finally {
-    await stop(logon.child)
-  }
 }
 
 async function signedInScenarios() {
@@ -498,7 +116,7 @@ const SIDE_LOAD_RATE = 50 // signed-in pages a second beside the storm
 
 /** The raw argon2id verify rate, with Logon's parameters and PASSWORD_HASH_THREADS at once. */
 async function rawArgon2Rate(): Promise<{ perSecond: number; concurrency: number }> {
-  const out = await run([paths.argon2Rate, String(SECONDS)], {
+  const out = await runNode([paths.argon2Rate, String(SECONDS)], {
     ARGON2_PARAMS: JSON.stringify(loadConfig(threadPool).passwordHash),
     HASH_THREADS: String(loadConfig(threadPool).passwordHashThreads),
     ...threadPool,
@@ -805,22 +423,6 @@ function gitState() {
   } catch {
     return undefined
   }
-}
-
-async function otherPostgresClients(): Promise<number> {
-  const [row] = await sql(
-    ADMIN_URL,
-    `SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`,
-  )
-  return (row?.n as number | undefined) ?? 0
-}
-
-const paths = {
-  baseline: compile('baseline'),
-  loginFloors: compile('login-floors'),
-  load: compile('load'),
-  argon2Rate: compile('argon2-rate'),
 }
 
 async function main() {
