@@ -6,7 +6,7 @@ import { Algorithm, hash, verify } from '@node-rs/argon2'
 
 const seconds = Number(process.argv[2] ?? 10)
 const concurrency = Number(process.env.HASH_THREADS ?? 1)
-// Logon's configured parameters, handed over by bench/run.ts.
+// Logon's configured parameters, handed over by bench/scenarios/sign-in-storm.ts.
 const params = { algorithm: Algorithm.Argon2id, ...JSON.parse(process.env.ARGON2_PARAMS ?? '{}') }
 const password = 'member-password-1234'
 const stored = await hash(password, params)

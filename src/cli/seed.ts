@@ -1,5 +1,6 @@
 import { fillUsernameSkeletons } from '../auth/fill-username-skeletons.js'
 import { hashPassword } from '../auth/passwords.js'
+import { generateSessionTokens, hashSessionSecret } from '../auth/tokens.js'
 import { usernameSkeleton } from '../auth/username-skeleton.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/database.js'
@@ -103,21 +104,26 @@ function memberName(n: number): string {
 async function seedSessions(db: Database, sessions: number, config: Config) {
   for (let done = 0; done < sessions; done += CHUNK) {
     const size = Math.min(CHUNK, sessions - done)
-    // The id is 15 random bytes in base64url (20 characters), as generateSessionToken
-    // makes them; the stored hash is that of a secret nobody keeps.
+    // Tokens made as sign-in makes them (src/auth/tokens.ts). Only the id and the hash
+    // are stored, the hash in hex (a text array, which both engines take alike); the
+    // secret is kept by nobody.
+    const tokens = generateSessionTokens(size)
     await bulk(
       db,
       `WITH members AS (
          SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE username_key ~ '${MEMBER_KEY}')
        INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at,
                              remember, user_agent, ip)
-       SELECT translate(encode(substring(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())
-                                         FROM 1 FOR 15), 'base64'), '+/', '-_'),
-              sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())),
-              ids[1 + (n + $3::int) % cardinality(ids)],
-              now(), now(), now() + make_interval(secs => $2), false, 'seed', NULL
-         FROM generate_series(0, $1::int - 1) AS n CROSS JOIN members`,
-      [size, config.session.absoluteTimeoutSeconds, done],
+       SELECT id, decode(hash, 'hex'), ids[1 + (n - 1 + $2::int) % cardinality(ids)],
+              now(), now(), now() + make_interval(secs => $1), false, 'seed', NULL
+         FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS made (id, hash, n)
+              CROSS JOIN members`,
+      [
+        config.session.absoluteTimeoutSeconds,
+        done,
+        tokens.map((t) => t.id),
+        tokens.map((t) => hashSessionSecret(t.secret).toString('hex')),
+      ],
     )
   }
 }

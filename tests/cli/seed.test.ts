@@ -46,6 +46,15 @@ describe('npm run seed', () => {
         { users: 300, sessions: 80, keys: 300 },
         'numbering continues on a second run',
       )
+      const [sessions] = await db.query<{ ids: number; shaped: boolean; hashes: boolean }>(
+        `SELECT count(DISTINCT id)::int AS ids, bool_and(id ~ '^[A-Za-z0-9_-]{20}$') AS shaped,
+                bool_and(length(secret_hash) = 32) AS hashes FROM sessions`,
+      )
+      assert.deepEqual(
+        sessions,
+        { ids: 80, shaped: true, hashes: true },
+        'session ids of the token form (src/auth/tokens.ts), sha256 hashes',
+      )
       const policy = {
         passwordMinLength: 8,
         passwordHash: loadConfig({

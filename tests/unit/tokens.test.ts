@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { describe, test } from 'node:test'
 import {
   generateSessionToken,
+  generateSessionTokens,
   hashSessionSecret,
   parseSessionToken,
   sessionSecretMatches,
@@ -52,6 +53,18 @@ describe('tokens: generation', () => {
       const { id, secret, token } = generateSessionToken()
       assert.deepEqual(parseSessionToken(token), { id, secret })
     }
+  })
+
+  test(`many at once (the seed's way) are tokens of the same form, unique over ${DRAWS}`, () => {
+    const tokens = generateSessionTokens(DRAWS)
+    assert.equal(tokens.length, DRAWS)
+    for (const { id, secret, token } of tokens) {
+      assert.deepEqual(parseSessionToken(token), { id, secret })
+      assert.equal(Buffer.from(secret, 'base64url').length, 32)
+    }
+    assert.equal(new Set(tokens.map((t) => t.id)).size, DRAWS)
+    assert.equal(new Set(tokens.map((t) => t.secret)).size, DRAWS)
+    assert.deepEqual(generateSessionTokens(0), [])
   })
 })
 

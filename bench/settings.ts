@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url'
+
+// What a run of `npm run bench` is asked to do, read once from the environment:
+// BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a schema of
+// its own is created and dropped), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (5),
+// BENCH_CONNECTIONS (32), BENCH_SCENARIOS (1,2,3,4,5,6,7), BENCH_LOGON_NODE_ARGS (node
+// flags for Logon only, space-separated, instead of the documented ones; e.g.
+// "--max-semi-space-size=8 --cpu-prof --cpu-prof-dir=/tmp/prof"; "" for none).
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+export const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5)
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+export const SCENARIOS = (process.env.BENCH_SCENARIOS ?? '1,2,3,4,5,6,7').split(',')
+// Logon runs as README's direct start command (and `npm start`) says, unless
+// BENCH_LOGON_NODE_ARGS gives other node flags.
+export const LOGON_NODE_ARGS = (process.env.BENCH_LOGON_NODE_ARGS ?? '--max-semi-space-size=8')
+  .split(' ')
+  .filter(Boolean)
+/** Sessions with secrets the bench knows, for the signed-in scenarios' cookies. */
+export const KNOWN_SESSIONS = 1000
+// UV_THREADPOOL_SIZE and PASSWORD_HASH_THREADS, when set, reach Logon and the raw
+// argon2 measurement alike.
+export const threadPool: Record<string, string> = Object.fromEntries(
+  ['UV_THREADPOOL_SIZE', 'PASSWORD_HASH_THREADS']
+    .map((name) => [name, process.env[name] ?? ''])
+    .filter(([, value]) => value !== ''),
+)
