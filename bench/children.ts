@@ -50,7 +50,8 @@ export function runNode(args: string[], env: Record<string, string>): Promise<st
     let err = ''
     child.stdout.on('data', (chunk) => (out += chunk))
     child.stderr.on('data', (chunk) => (err += chunk))
-    child.on('exit', (code) => {
+    // 'close', not 'exit': after 'exit' the pipes may still hold the end of the output.
+    child.on('close', (code) => {
       children.delete(child)
       if (code === 0) resolve(out)
       else reject(new Error(`${args.join(' ')} exited with ${code}: ${err.trim()}`))
