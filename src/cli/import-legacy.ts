@@ -1,13 +1,10 @@
 import { availableParallelism } from 'node:os'
 import { fillUsernameSkeletons } from '../auth/fill-username-skeletons.js'
-import { importLegacyUsers } from '../auth/legacy-import.js'
-import {
-  checkLegacyUrl,
-  describeServer,
-  LegacySourceError,
-  openLegacyLoginTable,
-} from '../db/legacy-login-table.js'
 import { migrate } from '../db/migrate.js'
+import { describeServer } from '../db/postgres-errors.js'
+import { importLegacyUsers } from '../legacy-import/import-users.js'
+import { openLegacyLoginTable } from '../legacy-import/login-table.js'
+import { checkLegacyUrl, LegacySourceError } from '../legacy-import/source-error.js'
 import { formatImportReport } from './import-legacy-report.js'
 import {
   blame,
@@ -96,7 +93,7 @@ async function run(args: string[]): Promise<number> {
     // existed are then found by the skeleton column too.
     await fillUsernameSkeletons(target.db)
     process.stdout.write(
-      `Importing the login table of the database at ${describeServer(options.from)} ` +
+      `Importing the login table of ${describeServer(options.from)} ` +
         `into ${target.description}.\n`,
     )
     const report = await importLegacyUsers(target.db, source, {

@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises'
 import type { Config } from '../config.js'
 import { lockDataDir } from '../db/data-dir-lock.js'
 import { DatabaseUnavailableError, type Database } from '../db/database.js'
-import { describeServer } from '../db/legacy-login-table.js'
 import { openPGliteDatabase } from '../db/pglite.js'
 import { openPostgresDatabase } from '../db/postgres.js'
+import { describeServer } from '../db/postgres-errors.js'
 import { blame } from './command.js'
 
 export interface Target {
@@ -33,11 +33,14 @@ export async function openTarget(
     await db.ping().catch((error: Error) => {
       // As src/main.ts: the pool's own error only says "not answering", its cause says why.
       if (error instanceof DatabaseUnavailableError) {
-        blame(`DATABASE_URL: the database at ${server} is not answering`)(error.cause)
+        blame(`DATABASE_URL: ${server} is not answering`)(error.cause)
       }
-      blame(`DATABASE_URL: the database at ${server} refused the connection`)(error)
+      blame(`DATABASE_URL: ${server} refused the connection`)(error)
     })
-    return { db, description: `the PostgreSQL database at ${server} (DATABASE_URL)` }
+    return {
+      db,
+      description: `${describeServer(config.databaseUrl, 'the PostgreSQL database')} (DATABASE_URL)`,
+    }
   }
   const dataDir = config.dataDir
   await mkdir(dataDir, { recursive: true }).catch(blame(`DATA_DIR: ${dataDir} cannot be used`))

@@ -31,3 +31,17 @@ export function isConnectionFailure(error: unknown): boolean {
 export function translateError(error: unknown): unknown {
   return isConnectionFailure(error) ? new DatabaseUnavailableError({ cause: error }) : error
 }
+
+/**
+ * A server as a message may name it, `the database at db:5432`: host and port only,
+ * as the URL may hold a password. `localhost` and 5432 when the URL leaves them out,
+ * as node-postgres does.
+ */
+export function describeServer(url: string, what = 'the database'): string {
+  try {
+    const { hostname, port } = new URL(url)
+    return `${what} at ${hostname || 'localhost'}:${port || 5432}`
+  } catch {
+    return what
+  }
+}
