@@ -45,3 +45,12 @@ export function describeServer(url: string, what = 'the database'): string {
     return what
   }
 }
+
+/** An error's message for a one-line report, never empty. */
+export function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  // AggregateError (both ::1 and 127.0.0.1 refused) has an empty message.
+  if (message) return message
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : 'unknown error'
+}

@@ -1,7 +1,7 @@
 import pg from 'pg'
-import { describeServer } from '../db/postgres-errors.js'
+import { describeServer, messageOf } from '../db/postgres-errors.js'
 import type { LegacyLogin, LegacySource } from './source.js'
-import { checkLegacyUrl, LegacySourceError, messageOf, readFailed } from './source-error.js'
+import { checkLegacyUrl, LegacySourceError, readFailed } from './source-error.js'
 
 // The original app's `login(username, password)` table on its PostgreSQL server,
 // read through server-side cursors a batch at a time, so a table of any size costs

@@ -1,3 +1,5 @@
+import { messageOf } from '../db/postgres-errors.js'
+
 // What can go wrong with --from, the original app's database, each as one line fit
 // for the operator: the URL itself never appears (it may hold a password).
 
@@ -32,12 +34,4 @@ export function readFailed(error: unknown): LegacySourceError {
   return new LegacySourceError('LEGACY_READ_FAILED', `reading login failed: ${messageOf(error)}`, {
     cause: error,
   })
-}
-
-export function messageOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
-  // AggregateError (both ::1 and 127.0.0.1 refused) has an empty message.
-  if (message) return message
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : 'unknown error'
 }
