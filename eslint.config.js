@@ -1,6 +1,33 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+// The layers, as imports each folder may not make (no-restricted-imports patterns
+// are matched against the import's text: '../http/errors.js', 'fastify').
+const NO_FRAMEWORK = {
+  group: ['fastify', 'fastify/*', '@fastify/*', 'fastify-plugin'],
+  message:
+    'src/auth and src/db are plain functions over the Database interface, which the ' +
+    'commands and tests call without a web server: Fastify stays in src/http and src/app.ts.',
+}
+const NO_HTTP = {
+  group: ['**/http', '**/http/**'],
+  message:
+    'src/http calls src/auth and src/db, never the other way round: what both need ' +
+    'belongs in the lower layer.',
+}
+const NO_RULES_IN_STORAGE = {
+  group: ['**/auth', '**/auth/**', '**/legacy-import', '**/legacy-import/**'],
+  message:
+    'src/db is the storage layer under src/auth and src/legacy-import: it knows no account ' +
+    'rules, and an import upwards makes a cycle. Move what src/db needs into src/db.',
+}
+const NO_QUERIES_IN_VIEWS = {
+  group: ['**/db', '**/db/**'],
+  message:
+    'Views render what the route hands them: a view that reaches the database hides a ' +
+    'round trip (and a failure) inside rendering. Types come from src/auth.',
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'test-results/'] },
   js.configs.recommended,
@@ -32,6 +59,25 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
+  },
+  // One block per folder: a later block's no-restricted-imports replaces an earlier
+  // one's options for the same file, it does not add to them.
+  {
+    files: ['src/auth/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_FRAMEWORK, NO_HTTP] }] },
+  },
+  {
+    files: ['src/db/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [NO_FRAMEWORK, NO_HTTP, NO_RULES_IN_STORAGE] },
+      ],
+    },
+  },
+  {
+    files: ['src/views/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_QUERIES_IN_VIEWS] }] },
   },
   {
     files: ['src/config.ts', 'src/main.ts', 'tests/**', 'bench/**', 'scripts/**'],

@@ -1,16 +1,12 @@
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
-import { mkdir } from 'node:fs/promises'
 import { pino } from 'pino'
 import { buildApp, loggerOptions } from './app.js'
 import { fillUsernameSkeletons } from './auth/fill-username-skeletons.js'
 import { loadServerSecret } from './auth/server-secret.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
-import { lockDataDir } from './db/data-dir-lock.js'
-import { DatabaseUnavailableError } from './db/database.js'
-import { migrate } from './db/migrate.js'
-import { openPostgresDatabase } from './db/postgres.js'
-import { StartUp } from './start-up.js'
+import { openDatabase } from './db/open.js'
+import { StartUp, StartUpFailure } from './start-up.js'
 
 // Process entry: config → database → migrate → buildApp → listen, and a graceful
 // stop on SIGTERM/SIGINT (docs/contract.md: finish in-flight requests, close the
@@ -30,61 +26,6 @@ function readConfig(): Config {
     }
     throw error
   }
-}
-
-/** Rethrows a failure caused by `variable`'s value as one line that names it. */
-function blame(variable: string, describe: (error: Error) => string) {
-  return (error: unknown): never => {
-    const cause = error instanceof Error ? error : new Error(String(error))
-    throw new Error(`${variable}: ${describe(cause)}`, { cause })
-  }
-}
-
-/** Host and port only: the URL may hold a password. */
-function describeServer(databaseUrl: string): string {
-  try {
-    const { hostname, port } = new URL(databaseUrl)
-    return `the database at ${hostname}:${port || 5432}`
-  } catch {
-    return 'the database'
-  }
-}
-
-async function openPostgres(databaseUrl: string, log: pino.Logger, startUp: StartUp) {
-  const db = await startUp.step(
-    async () =>
-      openPostgresDatabase(databaseUrl, {
-        onError: (error) => log.warn({ err: error }, 'idle database connection failed'),
-      }),
-    (db) => db.close(),
-  )
-  // The pool connects lazily: a first query tells a wrong URL from a failed migration.
-  const server = describeServer(databaseUrl)
-  const unreachable = blame('DATABASE_URL', (error) =>
-    error instanceof DatabaseUnavailableError
-      ? `${server} is not answering (${(error.cause as Error).message})`
-      : `${server} refused the connection: ${error.message}`,
-  )
-  await startUp.step(() => db.ping().catch(unreachable))
-  return db
-}
-
-async function openEmbedded(dataDir: string, startUp: StartUp) {
-  const unusable = blame('DATA_DIR', (error) => `${dataDir} cannot be used: ${error.message}`)
-  await startUp.step(() => mkdir(dataDir, { recursive: true }).catch(unusable))
-  await startUp.step(
-    () => lockDataDir(dataDir).catch(blame('DATA_DIR', (error) => error.message)),
-    (lock) => lock.release(), // once the database has closed: closers run newest first
-  )
-  return startUp.step(
-    // Loaded only for the embedded engine: PGlite's module is large, and a server on
-    // DATABASE_URL has no use for it in memory.
-    async () => {
-      const { openPGliteDatabase } = await import('./db/pglite.js')
-      return openPGliteDatabase(dataDir).catch(unusable)
-    },
-    (db) => db.close(),
-  )
 }
 
 async function closeApp(app: FastifyInstance) {
@@ -129,10 +70,9 @@ async function main() {
   })
 
   try {
-    const db = config.databaseUrl
-      ? await openPostgres(config.databaseUrl, log, startUp)
-      : await openEmbedded(config.dataDir, startUp)
-    const applied = await startUp.step(() => migrate(db))
+    const { db, applied } = await openDatabase(config, startUp, {
+      onIdleError: (error) => log.warn({ err: error }, 'idle database connection failed'),
+    })
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied')
     const skeletons = await startUp.step(() => fillUsernameSkeletons(db))
     if (skeletons.filled > 0) log.info({ accounts: skeletons.filled }, 'username skeletons filled')
@@ -146,7 +86,9 @@ async function main() {
     const app = await startUp.step(() => buildApp({ config, db, secret, logger: log }), closeApp)
     await startUp.step(() =>
       app.listen({ host: config.host, port: config.port }).catch((error) => {
-        throw new Error(listenProblem(error as NodeJS.ErrnoException, config), { cause: error })
+        throw new StartUpFailure(listenProblem(error as NodeJS.ErrnoException, config), {
+          cause: error,
+        })
       }),
     )
   } catch (error) {

@@ -2,6 +2,12 @@
 export class StartUpStopped extends Error {}
 
 /**
+ * A start-up step failed: its message is the one line to print, naming the setting
+ * to blame (`DATA_DIR: …`), never a password.
+ */
+export class StartUpFailure extends Error {}
+
+/**
  * Start-up as steps, each of which may open something. stop() closes what is open,
  * newest first; during start-up it first lets the step in progress finish (a
  * database half-created is not closed) and no further step begins.

@@ -1,15 +1,6 @@
 import { findConfusableNames } from '../auth/confusable-names.js'
-import { migrate } from '../db/migrate.js'
-import {
-  blame,
-  closeAll,
-  loadCommandConfig,
-  parseCommandLine,
-  runCommand,
-  UsageError,
-} from './command.js'
+import { runCommand, UsageError } from './command.js'
 import { formatConfusableNames } from './confusable-names-report.js'
-import { openTarget } from './open-target.js'
 
 // `npm run confusable-names`: the existing accounts whose names the look-alike rules
 // would refuse today (docs/contract.md, Names), in the database the server uses,
@@ -27,34 +18,18 @@ server uses: DATABASE_URL, or the embedded one in DATA_DIR (stop the server firs
   --help      this text
 `
 
-function readArguments(args: string[]): { limit: number } | 'help' {
-  const values = parseCommandLine(args, {
-    limit: { type: 'string', default: '100' },
-    help: { type: 'boolean', short: 'h', default: false },
-  })
-  if (values.help) return 'help'
-  if (!/^\d{1,9}$/.test(values.limit)) throw new UsageError('--limit must be a whole number')
-  return { limit: Number(values.limit) }
-}
-
-async function run(args: string[]): Promise<number> {
-  const options = readArguments(args)
-  if (options === 'help') {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  const config = loadCommandConfig()
-  const closers: Array<() => Promise<void>> = []
-  try {
-    const target = await openTarget(config, closers, { name: 'confusable-names', poolSize: 2 })
-    await migrate(target.db).catch(blame('migrating the database failed'))
-    const found = await findConfusableNames(target.db, { listLimit: options.limit })
+runCommand({
+  name: 'confusable-names',
+  usage: USAGE,
+  options: { limit: { type: 'string', default: '100' } },
+  check(values) {
+    if (!/^\d{1,9}$/.test(values.limit)) throw new UsageError('--limit must be a whole number')
+    return { limit: Number(values.limit) }
+  },
+  async run({ limit }, context) {
+    const target = await context.openDatabase({ poolSize: 2 })
+    const found = await findConfusableNames(target.db, { listLimit: limit })
     process.stdout.write(formatConfusableNames(found, target.description))
     return 0
-  } finally {
-    // Newest first: the embedded database closes before its DATA_DIR lock is released.
-    await closeAll(closers)
-  }
-}
-
-runCommand('confusable-names', run)
+  },
+})

@@ -1,16 +1,16 @@
-import {
-  SKIP_REASONS,
-  WEAK_REASONS,
-  type ImportReport,
-  type SkippedName,
-  type SkipReason,
-} from '../auth/legacy-import.js'
 import { PASSWORD_MAX_LENGTH } from '../auth/passwords.js'
 import {
   USERNAME_MAX_LENGTH,
   USERNAME_MAX_MARKS_IN_A_ROW,
   USERNAME_MIN_LENGTH,
 } from '../auth/usernames.js'
+import {
+  SKIP_REASONS,
+  WEAK_REASONS,
+  type ImportReport,
+  type SkippedName,
+  type SkipReason,
+} from '../legacy-import/report.js'
 
 // The import's report as text for a terminal. Names are not secret and are listed;
 // passwords and hashes never reach a report. Which accounts have weak passwords is

@@ -1,24 +1,12 @@
 import { availableParallelism } from 'node:os'
 import { fillUsernameSkeletons } from '../auth/fill-username-skeletons.js'
-import { importLegacyUsers } from '../auth/legacy-import.js'
-import {
-  checkLegacyUrl,
-  describeServer,
-  LegacySourceError,
-  openLegacyLoginTable,
-} from '../db/legacy-login-table.js'
-import { migrate } from '../db/migrate.js'
+import { describeServer } from '../db/postgres-errors.js'
+import { importLegacyUsers } from '../legacy-import/import-users.js'
+import { openLegacyLoginTable } from '../legacy-import/login-table.js'
+import { checkLegacyUrl, LegacySourceError } from '../legacy-import/source-error.js'
+import { StartUpFailure } from '../start-up.js'
+import { runCommand, UsageError, type CommandContext } from './command.js'
 import { formatImportReport } from './import-legacy-report.js'
-import {
-  blame,
-  closeAll,
-  CommandFailure,
-  loadCommandConfig,
-  parseCommandLine,
-  runCommand,
-  UsageError,
-} from './command.js'
-import { openTarget } from './open-target.js'
 
 // `npm run import-legacy -- --from postgres://…`: the original app's users into
 // Logon's database, opened as the server opens it (DATABASE_URL, or the embedded
@@ -41,22 +29,6 @@ the URL, which npm echoes and other users of the machine see in the process list
 // Each argon2 hash runs on a libuv worker thread (4 by default) with its memory cost.
 const CONCURRENCY = Math.max(2, Math.min(4, availableParallelism()))
 
-function readArguments(args: string[]): { from: string; dryRun: boolean } | 'help' {
-  const values = parseCommandLine(args, {
-    from: { type: 'string' },
-    'dry-run': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  })
-  if (values.help) return 'help'
-  if (!values.from) throw new UsageError('missing --from postgres://… (the original database)')
-  try {
-    checkLegacyUrl(values.from)
-  } catch (error) {
-    throw new UsageError(`--from ${(error as Error).message}`)
-  }
-  return { from: values.from, dryRun: values['dry-run'] }
-}
-
 /** The first SIGINT or SIGTERM stops after the accounts in flight; a second one exits. */
 function stopOnSignals(): { signal: AbortSignal; exitCode(): number | undefined } {
   const controller = new AbortController()
@@ -75,55 +47,47 @@ function stopOnSignals(): { signal: AbortSignal; exitCode(): number | undefined 
   }
 }
 
-async function run(args: string[]): Promise<number> {
-  const options = readArguments(args)
-  if (options === 'help') {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  const config = loadCommandConfig()
+interface Options {
+  from: string
+  dryRun: boolean
+}
+
+async function run(options: Options, context: CommandContext): Promise<number> {
+  const { config, startUp } = context
   const stop = stopOnSignals()
-  const closers: Array<() => Promise<void>> = []
-  try {
-    const source = await openLegacyLoginTable(options.from)
-    closers.unshift(() => source.close())
-    const target = await openTarget(config, closers, {
-      name: 'import-legacy',
-      poolSize: CONCURRENCY + 1,
-    })
-    await migrate(target.db).catch(blame('migrating the target database failed'))
-    // As the server's start does: look-alikes of accounts made before the skeletons
-    // existed are then found by the skeleton column too.
-    await fillUsernameSkeletons(target.db)
-    process.stdout.write(
-      `Importing the login table of the database at ${describeServer(options.from)} ` +
-        `into ${target.description}.\n`,
-    )
-    const report = await importLegacyUsers(target.db, source, {
-      passwordMinLength: config.passwordMinLength,
-      passwordHash: config.passwordHash,
-      concurrency: CONCURRENCY,
-      dryRun: options.dryRun,
-      signal: stop.signal,
-      onBatch: process.stderr.isTTY
-        ? (progress) =>
-            process.stderr.write(
-              `… ${progress.read} rows read, ${progress.imported} ${options.dryRun ? 'to import' : 'imported'}\n`,
-            )
-        : undefined,
-    })
-    process.stdout.write(formatImportReport(report))
-    return stop.exitCode() ?? 0
-  } finally {
-    // Newest first: the embedded database closes before its DATA_DIR lock is released.
-    await closeAll(closers)
-  }
+  const source = await startUp.step(
+    () => openLegacyLoginTable(options.from),
+    (source) => source.close(),
+  )
+  const target = await context.openDatabase({ poolSize: CONCURRENCY + 1 })
+  // As the server's start does: look-alikes of accounts made before the skeletons
+  // existed are then found by the skeleton column too.
+  await fillUsernameSkeletons(target.db)
+  process.stdout.write(
+    `Importing the login table of ${describeServer(options.from)} ` +
+      `into ${target.description}.\n`,
+  )
+  const report = await importLegacyUsers(target.db, source, {
+    passwordMinLength: config.passwordMinLength,
+    passwordHash: config.passwordHash,
+    concurrency: CONCURRENCY,
+    dryRun: options.dryRun,
+    signal: stop.signal,
+    onBatch: process.stderr.isTTY
+      ? (progress) =>
+          process.stderr.write(
+            `… ${progress.read} rows read, ${progress.imported} ${options.dryRun ? 'to import' : 'imported'}\n`,
+          )
+      : undefined,
+  })
+  process.stdout.write(formatImportReport(report))
+  return stop.exitCode() ?? 0
 }
 
 function describeFailure(error: unknown): string {
   if (error instanceof UsageError) return `${error.message} (see --help)`
   if (error instanceof LegacySourceError) return `--from: ${error.message}`
-  if (error instanceof CommandFailure) return error.message
+  if (error instanceof StartUpFailure) return error.message
   const message = error instanceof Error ? error.message : String(error)
   return (
     `the import stopped: ${message}. The accounts imported so far are kept; ` +
@@ -131,4 +95,22 @@ function describeFailure(error: unknown): string {
   )
 }
 
-runCommand('import-legacy', run, describeFailure)
+runCommand({
+  name: 'import-legacy',
+  usage: USAGE,
+  options: {
+    from: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+  },
+  check(values): Options {
+    if (!values.from) throw new UsageError('missing --from postgres://… (the original database)')
+    try {
+      checkLegacyUrl(values.from)
+    } catch (error) {
+      throw new UsageError(`--from ${(error as Error).message}`)
+    }
+    return { from: values.from, dryRun: values['dry-run'] }
+  },
+  run,
+  describeFailure,
+})

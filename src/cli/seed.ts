@@ -4,9 +4,7 @@ import { generateSessionTokens, hashSessionSecret } from '../auth/tokens.js'
 import { usernameSkeleton } from '../auth/username-skeleton.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/database.js'
-import { migrate } from '../db/migrate.js'
-import { closeAll, loadCommandConfig, parseCommandLine, runCommand, UsageError } from './command.js'
-import { openTarget } from './open-target.js'
+import { runCommand, UsageError, type CommandContext } from './command.js'
 
 // `npm run seed -- --members N [--sessions M]`: filler accounts (and sessions) for
 // benchmarks and trying the pages out, in the database the server uses
@@ -44,22 +42,6 @@ function count(name: string, value: string | undefined): number {
   if (value === undefined) return 0
   if (!/^\d{1,9}$/.test(value)) throw new UsageError(`--${name} must be a whole number`)
   return Number(value)
-}
-
-function readArguments(args: string[]): Options | 'help' {
-  const values = parseCommandLine(args, {
-    members: { type: 'string' },
-    sessions: { type: 'string' },
-    password: { type: 'string', default: DEFAULT_PASSWORD },
-    help: { type: 'boolean', short: 'h', default: false },
-  })
-  if (values.help) return 'help'
-  if (values.members === undefined) throw new UsageError('missing --members N')
-  return {
-    members: count('members', values.members),
-    sessions: count('sessions', values.sessions),
-    password: values.password,
-  }
 }
 
 /** One statement without the request timeouts (a big chunk may take seconds). */
@@ -128,50 +110,54 @@ async function seedSessions(db: Database, sessions: number, config: Config) {
   }
 }
 
-async function run(args: string[]): Promise<number> {
-  const options = readArguments(args)
-  if (options === 'help') {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  const config = loadCommandConfig()
+async function run(options: Options, { config, openDatabase }: CommandContext): Promise<number> {
   const started = performance.now()
-  const closers: Array<() => Promise<void>> = []
-  try {
-    const { db } = await openTarget(config, closers, { name: 'seed', poolSize: 2 })
-    await migrate(db)
-    await fillUsernameSkeletons(db)
-    if (options.sessions > 0 && options.members === 0) {
-      const [row] = await db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM users WHERE username_key ~ '${MEMBER_KEY}'`,
-      )
-      if (!row?.n) throw new UsageError('--sessions needs seeded members: add --members N')
-    }
-    const hashStarted = performance.now()
-    const passwordHash = await hashPassword(options.password, config.passwordHash)
-    const hashMs = performance.now() - hashStarted
-    const membersStarted = performance.now()
-    await seedMembers(db, options.members, passwordHash)
-    const membersMs = performance.now() - membersStarted
-    const sessionsStarted = performance.now()
-    await seedSessions(db, options.sessions, config)
-    const sessionsMs = performance.now() - sessionsStarted
-    const [totals] = await db.query<{ users: number; sessions: number }>(
-      'SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM sessions) AS sessions',
+  const { db } = await openDatabase({ poolSize: 2 })
+  await fillUsernameSkeletons(db)
+  if (options.sessions > 0 && options.members === 0) {
+    const [row] = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM users WHERE username_key ~ '${MEMBER_KEY}'`,
     )
-    const where = config.databaseUrl ? 'DATABASE_URL' : `DATA_DIR ${config.dataDir}`
-    process.stdout.write(
-      `Seeded ${options.members} members (password "${options.password}") and ` +
-        `${options.sessions} sessions into ${db.engine} (${where}).\n` +
-        `Now ${totals?.users} users and ${totals?.sessions} sessions. ` +
-        `Hash ${hashMs.toFixed(0)} ms, members ${membersMs.toFixed(0)} ms, ` +
-        `sessions ${sessionsMs.toFixed(0)} ms, total ${(performance.now() - started).toFixed(0)} ms.\n`,
-    )
-    return 0
-  } finally {
-    // Newest first: the embedded database closes before its DATA_DIR lock is released.
-    await closeAll(closers)
+    if (!row?.n) throw new UsageError('--sessions needs seeded members: add --members N')
   }
+  const hashStarted = performance.now()
+  const passwordHash = await hashPassword(options.password, config.passwordHash)
+  const hashMs = performance.now() - hashStarted
+  const membersStarted = performance.now()
+  await seedMembers(db, options.members, passwordHash)
+  const membersMs = performance.now() - membersStarted
+  const sessionsStarted = performance.now()
+  await seedSessions(db, options.sessions, config)
+  const sessionsMs = performance.now() - sessionsStarted
+  const [totals] = await db.query<{ users: number; sessions: number }>(
+    'SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM sessions) AS sessions',
+  )
+  const where = config.databaseUrl ? 'DATABASE_URL' : `DATA_DIR ${config.dataDir}`
+  process.stdout.write(
+    `Seeded ${options.members} members (password "${options.password}") and ` +
+      `${options.sessions} sessions into ${db.engine} (${where}).\n` +
+      `Now ${totals?.users} users and ${totals?.sessions} sessions. ` +
+      `Hash ${hashMs.toFixed(0)} ms, members ${membersMs.toFixed(0)} ms, ` +
+      `sessions ${sessionsMs.toFixed(0)} ms, total ${(performance.now() - started).toFixed(0)} ms.\n`,
+  )
+  return 0
 }
 
-runCommand('seed', run)
+runCommand({
+  name: 'seed',
+  usage: USAGE,
+  options: {
+    members: { type: 'string' },
+    sessions: { type: 'string' },
+    password: { type: 'string', default: DEFAULT_PASSWORD },
+  },
+  check(values): Options {
+    if (values.members === undefined) throw new UsageError('missing --members N')
+    return {
+      members: count('members', values.members),
+      sessions: count('sessions', values.sessions),
+      password: values.password,
+    }
+  },
+  run,
+})

@@ -2,14 +2,11 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { registerAccount } from '../../src/auth/accounts.js'
 import { authenticate, underLease } from '../helpers/hash-lease.js'
-import {
-  importLegacyUsers,
-  SKIP_REASONS,
-  type ImportOptions,
-  type ImportReport,
-} from '../../src/auth/legacy-import.js'
 import type { Queryable } from '../../src/db/database.js'
-import { openLegacyLoginTable, type LegacySourceError } from '../../src/db/legacy-login-table.js'
+import { importLegacyUsers, type ImportOptions } from '../../src/legacy-import/import-users.js'
+import { openLegacyLoginTable } from '../../src/legacy-import/login-table.js'
+import { SKIP_REASONS, type ImportReport } from '../../src/legacy-import/report.js'
+import type { LegacySourceError } from '../../src/legacy-import/source-error.js'
 import {
   engines,
   openTestDatabase,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import pg from 'pg'
-import type { LegacyLogin, LegacySource, SkipReason } from '../../src/auth/legacy-import.js'
+import type { SkipReason } from '../../src/legacy-import/report.js'
+import type { LegacyLogin, LegacySource } from '../../src/legacy-import/source.js'
 import { createTestSchema, type TestSchema } from './pg-schema.js'
 
 // The original app's login(username, password) table as the import tests build it:

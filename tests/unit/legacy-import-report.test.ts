@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { importLegacyUsers, SKIP_REASONS, type ImportReport } from '../../src/auth/legacy-import.js'
+import { importLegacyUsers } from '../../src/legacy-import/import-users.js'
+import { SKIP_REASONS, type ImportReport } from '../../src/legacy-import/report.js'
 import type { Queryable } from '../../src/db/database.js'
 import { formatImportReport, quoteName } from '../../src/cli/import-legacy-report.js'
 import {

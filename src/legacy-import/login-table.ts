@@ -1,5 +1,7 @@
 import pg from 'pg'
-import type { LegacyLogin, LegacySource } from '../auth/legacy-import.js'
+import { describeServer, messageOf } from '../db/postgres-errors.js'
+import type { LegacyLogin, LegacySource } from './source.js'
+import { checkLegacyUrl, LegacySourceError, readFailed } from './source-error.js'
 
 // The original app's `login(username, password)` table on its PostgreSQL server,
 // read through server-side cursors a batch at a time, so a table of any size costs
@@ -14,44 +16,8 @@ const CONNECT_TIMEOUT_MS = 10_000
 const SESSION_SETTINGS =
   "SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL lock_timeout = '10s'"
 
-export type LegacySourceErrorCode =
-  'LEGACY_URL_INVALID' | 'LEGACY_UNREACHABLE' | 'LEGACY_TABLE_MISSING' | 'LEGACY_READ_FAILED'
-
-/** A problem with --from: its message is one line fit for the operator, never the URL. */
-export class LegacySourceError extends Error {
-  constructor(
-    readonly code: LegacySourceErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
-  }
-}
-
 export interface LegacyLoginTable extends LegacySource {
   close(): Promise<void>
-}
-
-/** Host and port only: the URL may hold a password. */
-export function describeServer(url: string): string {
-  try {
-    const { hostname, port } = new URL(url)
-    return `${hostname || 'localhost'}:${port || 5432}`
-  } catch {
-    return 'the server'
-  }
-}
-
-export function checkLegacyUrl(url: string): void {
-  let valid = /^postgres(ql)?:\/\/./.test(url)
-  try {
-    new URL(url)
-  } catch {
-    valid = false
-  }
-  if (!valid) {
-    throw new LegacySourceError('LEGACY_URL_INVALID', 'must be a postgres:// URL')
-  }
 }
 
 export async function openLegacyLoginTable(
@@ -59,7 +25,6 @@ export async function openLegacyLoginTable(
   { batchSize = LEGACY_BATCH_SIZE }: { batchSize?: number } = {},
 ): Promise<LegacyLoginTable> {
   checkLegacyUrl(url)
-  const server = describeServer(url)
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -74,7 +39,7 @@ export async function openLegacyLoginTable(
     await client.end().catch(() => {})
     throw new LegacySourceError(
       'LEGACY_UNREACHABLE',
-      `cannot connect to the database at ${server}: ${messageOf(error)}`,
+      `cannot connect to ${describeServer(url)}: ${messageOf(error)}`,
       { cause: error },
     )
   }
@@ -164,19 +129,4 @@ function cursorReader(client: pg.Client, columns: Columns, batchSize: number): L
       await client.end()
     },
   }
-}
-
-function readFailed(error: unknown): LegacySourceError {
-  if (error instanceof LegacySourceError) return error
-  return new LegacySourceError('LEGACY_READ_FAILED', `reading login failed: ${messageOf(error)}`, {
-    cause: error,
-  })
-}
-
-function messageOf(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
-  // AggregateError (both ::1 and 127.0.0.1 refused) has an empty message.
-  if (message) return message
-  const code = (error as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : 'unknown error'
 }
