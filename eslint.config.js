@@ -28,6 +28,14 @@ const NO_QUERIES_IN_VIEWS = {
     'round trip (and a failure) inside rendering. Types come from src/auth.',
 }
 
+const NO_CACHES_IN_ROUTES = {
+  group: ['**/cache', '**/cache/**', '**/auth/session-store*'],
+  message:
+    'Routes end sessions and change members through the services (src/auth/sessions.ts, ' +
+    'src/auth/members.ts), which drop what memory keeps of them: a route that reached the ' +
+    'caches or the sessions table itself could end a session this instance still honours.',
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'test-results/'] },
   js.configs.recommended,
@@ -74,6 +82,10 @@ export default tseslint.config(
         { patterns: [NO_FRAMEWORK, NO_HTTP, NO_RULES_IN_STORAGE] },
       ],
     },
+  },
+  {
+    files: ['src/http/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_CACHES_IN_ROUTES] }] },
   },
   {
     files: ['src/views/**'],
