@@ -25,7 +25,3 @@ function list(): ReadonlySet<string> {
 export function isCommonPassword(password: string): boolean {
   return list().has(password.toLowerCase())
 }
-
-export function commonPasswordCount(): number {
-  return list().size
-}

@@ -24,12 +24,6 @@ export function waitsByFailureCount(rule: BackoffRule): number[] {
   }
 }
 
-/** The wait after `failures` failures, read from a list made by waitsByFailureCount. */
-export function waitAfterFailures(waits: readonly number[], failures: number): number {
-  if (failures < 1) return 0
-  return waits[Math.min(failures, waits.length) - 1] ?? 0
-}
-
 /**
  * The Retry-After value (RFC 9110 §10.2.3, whole seconds) for a wait ending at
  * `until`: rounded up, so a client that waits exactly that long is let through.

@@ -6,7 +6,7 @@ import type {
   FastifyServerOptions,
 } from 'fastify'
 import { STATUS_CODES } from 'node:http'
-import { PasswordHashingBusyError } from '../auth/passwords.js'
+import { PasswordHashingBusyError, passwordHashingLoad } from '../auth/passwords.js'
 import { DatabaseUnavailableError } from '../db/database.js'
 import { translator, type MessageKey } from '../i18n/translate.js'
 import type { PageContext } from '../views/page-context.js'
@@ -76,7 +76,8 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       return sendPlain(request, reply.header('retry-after', '5'), 503, 'http.unavailable')
     }
     if (error instanceof PasswordHashingBusyError) {
-      request.log.warn('password hashing queue full: refused')
+      // How full the line is tells an operator whether to add threads or instances.
+      request.log.warn({ hashing: passwordHashingLoad() }, 'password hashing queue full: refused')
       return sendPlain(request, reply.header('retry-after', '1'), 503, 'http.busy')
     }
     const statusCode = error.statusCode ?? 500

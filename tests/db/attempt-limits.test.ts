@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { deleteExpiredAttemptLimits } from '../../src/auth/expired-attempt-limits.js'
-import { waitAfterFailures, waitsByFailureCount } from '../../src/auth/limit-waits.js'
+import { waitsByFailureCount } from '../../src/auth/limit-waits.js'
 import { countRegistrationAttempt } from '../../src/auth/registration-limit.js'
 import {
   claimSignInAttempt,
@@ -17,6 +17,7 @@ import type { Database, Queryable } from '../../src/db/database.js'
 import { engines } from '../helpers/databases.js'
 import { openTwoHandles, type TwoHandles } from './two-handles.js'
 import { recording } from '../helpers/recording-queryable.js'
+import { waitAfterFailures } from '../helpers/limit-waits.js'
 
 // The counters of the sign-in and registration limits called directly against each
 // engine: counting, windows, waits, success, and races between parallel attempts

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { clientAddressKey, UNKNOWN_ADDRESS } from '../../src/auth/client-address.js'
-import {
-  retryAfterSeconds,
-  waitAfterFailures,
-  waitsByFailureCount,
-} from '../../src/auth/limit-waits.js'
+import { retryAfterSeconds, waitsByFailureCount } from '../../src/auth/limit-waits.js'
 import { signInSubject } from '../../src/auth/sign-in-limits.js'
 import { spokenWaitSeconds } from '../../src/http/too-many-attempts.js'
 import { translator } from '../../src/i18n/translate.js'
 import { formatDuration } from '../../src/views/format.js'
+import { waitAfterFailures } from '../helpers/limit-waits.js'
 
 // The arithmetic of the sign-in limits (README "Sign-in limits"), without a database.
 
@@ -57,7 +54,7 @@ describe('waitsByFailureCount: the wait after each count of failures', () => {
   })
 })
 
-describe('waitAfterFailures reads the list as the database does', () => {
+describe('the list of waits, read as the database reads it', () => {
   const waits = waitsByFailureCount({ maxFailures: 3, firstWaitSeconds: 60, maxWaitSeconds: 900 })
   const cases: [number, number][] = [
     [0, 0],
