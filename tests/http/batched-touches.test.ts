@@ -5,6 +5,7 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { TestClient } from '../helpers/client.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { signedInAs } from '../helpers/pages.js'
 import { TEST_SECRET } from '../helpers/test-app.js'
 
 // The app as it runs in production: real clock, last_seen_at written in batches.
@@ -40,7 +41,7 @@ for (const engine of engines) {
       const created = await lastSeen()
       await new Promise((resolve) => setTimeout(resolve, 900))
       const viewedAt = Date.now()
-      assert.match((await client.get('/')).body, /Signed in as busy/)
+      assert.equal(signedInAs((await client.get('/')).body), 'busy')
       let seen = await lastSeen()
       while (seen === created && Date.now() - viewedAt < 3000) {
         await new Promise((resolve) => setTimeout(resolve, 25))

@@ -21,7 +21,7 @@ export function SecurityEvents({ ctx, events }: { ctx: PageContext; events: Auth
           </thead>
           <tbody>
             {events.map((event, index) => (
-              <tr key={index}>
+              <tr key={index} data-event={event.kind}>
                 <td>
                   <Time date={event.occurredAt} />
                 </td>
