@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { registerAccount } from '../../src/auth/accounts.js'
 import { TestClient } from '../helpers/client.js'
-import { underLease } from '../helpers/hash-lease.js'
 import { engines } from '../helpers/databases.js'
+import { underLease } from '../helpers/hash-lease.js'
+import { showsMessage } from '../helpers/pages.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // REGISTRATION=closed (docs/contract.md): an operator imports the old accounts before
@@ -34,7 +35,7 @@ for (const engine of engines) {
       const response = await new TestClient(closed.app).get('/register')
       assert.equal(response.statusCode, 403)
       assert.match(response.body, /id="registration-closed"/)
-      assert.match(response.body, /cannot be created/)
+      assert.ok(showsMessage(response.body, 'register.closed'))
       assert.doesNotMatch(response.body, /action="\/register"/)
     })
 
