@@ -15,6 +15,7 @@ import type { SessionPolicy } from '../../src/config.js'
 import { AUTH_EVENT_RETENTION_DAYS, purgeOnce } from '../../src/jobs/purge.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { createTestSession } from '../helpers/sessions.js'
+import { rowsOfUser, sessionRow } from '../helpers/sql.js'
 
 const NOW = new Date('2026-01-01T12:00:00Z')
 const policy: SessionPolicy = {
@@ -82,15 +83,9 @@ for (const engine of engines) {
         { now: NOW, policy },
       )
       assert.equal(await invalidateUserSession(db, alice, bobs.session.id), false)
-      assert.equal(
-        (await db.query('SELECT 1 FROM sessions WHERE id = $1', [bobs.session.id])).length,
-        1,
-      )
+      assert.ok(await sessionRow(db, bobs.session.id), 'another account cannot end it')
       assert.equal(await invalidateUserSession(db, bob, bobs.session.id), true)
-      assert.equal(
-        (await db.query('SELECT 1 FROM sessions WHERE id = $1', [bobs.session.id])).length,
-        0,
-      )
+      assert.equal(await sessionRow(db, bobs.session.id), undefined)
     })
 
     test('invalidateUserSessions counts what it ended and spares the excepted one', async () => {
@@ -102,7 +97,7 @@ for (const engine of engines) {
       )
       await createTestSession(db, { userId: bob, remember: false }, { now: NOW, policy })
       await createTestSession(db, { userId: bob, remember: true }, { now: NOW, policy })
-      const before = (await db.query('SELECT 1 FROM sessions WHERE user_id = $1', [bob])).length
+      const before = await rowsOfUser(db, 'sessions', bob)
       assert.equal(
         await invalidateUserSessions(db, bob, { exceptSessionId: keep.session.id }),
         before - 1,
@@ -159,18 +154,14 @@ for (const engine of engines) {
       )
       assert.ok(rows.every((r) => r.occurred_at >= days(AUTH_EVENT_RETENTION_DAYS)))
       assert.ok(rows.length >= 1)
-      assert.equal(
-        (await db.query('SELECT 1 FROM sessions WHERE id = $1', [expired.session.id])).length,
-        0,
-      )
+      assert.equal(await sessionRow(db, expired.session.id), undefined)
     })
 
     test('deleting a user takes its sessions and events with it', async () => {
       const { db } = database
       assert.equal(await deleteUser(db, { userId: alice, passwordVersion: 1 }), true)
-      for (const table of ['sessions', 'auth_events']) {
-        const rows: unknown[] = await db.query(`SELECT 1 FROM ${table} WHERE user_id = $1`, [alice])
-        assert.equal(rows.length, 0, table)
+      for (const table of ['sessions', 'auth_events'] as const) {
+        assert.equal(await rowsOfUser(db, table, alice), 0, table)
       }
     })
   })

@@ -14,6 +14,7 @@ import {
   submitForm,
 } from '../helpers/browser.js'
 import { message } from '../helpers/pages.js'
+import { userRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // One person's visit in a real browser (Chromium): register, sign out, a wrong
@@ -70,12 +71,9 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
     return (await context.cookies(origin)).find((cookie) => cookie.name === 'session')
   }
   async function userId(): Promise<string> {
-    const [row] = await t.db.query<{ id: string }>(
-      'SELECT id::text FROM users WHERE username = $1',
-      [USERNAME],
-    )
+    const row = await userRow(t.db, USERNAME)
     assert.ok(row, `a users row for ${USERNAME}`)
-    return row.id
+    return String(row.id)
   }
 
   test('the home page links to Register; a too-common password is refused there', async () => {

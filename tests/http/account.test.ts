@@ -4,6 +4,7 @@ import { formatDuration } from '../../src/views/format.js'
 import { TestClient, hiddenInputs } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { fieldError, listedEvents, message, showsMessage, signedInAs } from '../helpers/pages.js'
+import { eventKindsOf, rowsOfUser, sessionsOf, userRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const PASSWORD = 'a long and uncommon passphrase'
@@ -19,14 +20,6 @@ function sessionIdOf(client: TestClient): string {
 /** Whom the home page greets for this client: null when it is signed out. */
 async function homeGreets(client: TestClient): Promise<string | null> {
   return signedInAs((await client.get('/')).body)
-}
-
-async function eventKinds(t: TestApp, username: string): Promise<string[]> {
-  const rows = await t.db.query<{ kind: string }>(
-    `SELECT e.kind FROM auth_events e JOIN users u ON u.id = e.user_id WHERE u.username = $1 ORDER BY e.id`,
-    [username],
-  )
-  return rows.map((row) => row.kind)
 }
 
 for (const engine of engines) {
@@ -98,7 +91,7 @@ for (const engine of engines) {
       assert.equal(response.headers.location, '/account')
       assert.equal(await homeGreets(phone), null, 'the phone is signed out at once')
       assert.equal(await homeGreets(laptop), 'ben')
-      assert.ok((await eventKinds(t, 'ben')).includes('session_revoked'))
+      assert.ok((await eventKindsOf(t.db, 'ben')).includes('session_revoked'))
     })
 
     test('a session id of another account is never touched', async () => {
@@ -133,10 +126,7 @@ for (const engine of engines) {
       )
       for (const other of others) assert.equal(await homeGreets(other), null)
       assert.equal(await homeGreets(keeper), 'cat')
-      const rows = await t.db.query(
-        `SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'cat'`,
-      )
-      assert.equal(rows.length, 1)
+      assert.equal((await sessionsOf(t.db, 'cat')).length, 1)
     })
 
     test('changing the password ends every other session, keeps this one, and the old password stops working', async () => {
@@ -168,7 +158,7 @@ for (const engine of engines) {
       assert.equal(await homeGreets(elsewhere), null)
       assert.equal((await new TestClient(t.app).login('dan', PASSWORD)).statusCode, 401)
       assert.equal((await new TestClient(t.app).login('dan', NEW_PASSWORD)).statusCode, 303)
-      assert.ok((await eventKinds(t, 'dan')).includes('password_changed'))
+      assert.ok((await eventKindsOf(t.db, 'dan')).includes('password_changed'))
     })
 
     test('deleting the account needs the password, then removes it, its sessions and events, and frees the name', async () => {
@@ -181,18 +171,14 @@ for (const engine of engines) {
         password: 'not the password',
       })
       assert.equal(wrong.statusCode, 401)
-      const [user] = await t.db.query<{ id: number }>(`SELECT id FROM users WHERE username = 'eve'`)
+      const user = await userRow(t.db, 'eve')
       assert.ok(user, 'still there after a wrong password')
       const response = await client.submit('/account', '/account/delete', { password: PASSWORD })
       assert.equal(response.statusCode, 303)
       assert.equal(response.headers.location, '/')
       assert.equal(client.jar.has('session'), false)
-      for (const table of ['users', 'sessions', 'auth_events']) {
-        const column = table === 'users' ? 'id' : 'user_id'
-        const rows: unknown[] = await t.db.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [
-          user.id,
-        ])
-        assert.equal(rows.length, 0, table)
+      for (const table of ['users', 'sessions', 'auth_events'] as const) {
+        assert.equal(await rowsOfUser(t.db, table, user.id), 0, table)
       }
       assert.equal(await homeGreets(other), null)
       assert.equal((await new TestClient(t.app).login('eve', PASSWORD)).statusCode, 401)

@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.js'
 import { TestClient } from '../helpers/client.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { signedInAs } from '../helpers/pages.js'
+import { sessionRow } from '../helpers/sql.js'
 import { TEST_SECRET } from '../helpers/test-app.js'
 
 // The app as it runs in production: real clock, last_seen_at written in batches.
@@ -31,13 +32,7 @@ for (const engine of engines) {
       const client = new TestClient(app)
       await client.register('busy', 'a long and uncommon passphrase')
       const [id] = client.jar.get('session')!.split('.') as [string]
-      const lastSeen = async () =>
-        (
-          await database.db.query<{ last_seen_at: Date }>(
-            'SELECT last_seen_at FROM sessions WHERE id = $1',
-            [id],
-          )
-        )[0]!.last_seen_at.getTime()
+      const lastSeen = async () => (await sessionRow(database.db, id))!.last_seen_at.getTime()
       const created = await lastSeen()
       await new Promise((resolve) => setTimeout(resolve, 900))
       const viewedAt = Date.now()

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { TestClient, setCookie } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { formError, message, signedInAs } from '../helpers/pages.js'
+import { sessionRow, userRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const PASSWORD = 'correct horse battery staple'
@@ -38,9 +39,7 @@ for (const engine of engines) {
       assert.equal(cookie.secure, undefined)
       const home = await client.get('/')
       assert.equal(signedInAs(home.body), 'Alice')
-      const [row] = await t.db.query<{ username: string; password_hash: string }>(
-        "SELECT username, password_hash FROM users WHERE username_key = 'alice'",
-      )
+      const row = await userRow(t.db, 'alice')
       assert.equal(row?.username, 'Alice')
       assert.match(row!.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
       assert.ok(!row!.password_hash.includes(PASSWORD))
@@ -92,8 +91,7 @@ for (const engine of engines) {
       assert.equal(response.statusCode, 303)
       assert.equal(response.headers.location, '/')
       assert.equal(client.jar.has('session'), false)
-      const rows = await t.db.query('SELECT 1 FROM sessions WHERE id = $1', [token.split('.')[0]])
-      assert.equal(rows.length, 0)
+      assert.equal(await sessionRow(t.db, token.split('.')[0]!), undefined)
       // Replaying the old cookie signs nobody in.
       const replay = await new TestClient(t.app).get('/', { cookie: `session=${token}` })
       assert.equal(signedInAs(replay.body), null)

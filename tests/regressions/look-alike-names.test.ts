@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { fieldError, message } from '../helpers/pages.js'
+import { userCount } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // Security finding 5: with "alice" registered, "аlice" (Cyrillic а) and "alicе"
@@ -27,8 +28,7 @@ for (const engine of engines) {
         assert.equal(response.statusCode, 409, JSON.stringify(name))
         assert.equal(fieldError(response.body, 'username'), message('error.username_taken'))
       }
-      const [row] = await t.db.query<{ count: number }>('SELECT count(*)::int AS count FROM users')
-      assert.equal(row!.count, 1, 'only alice exists')
+      assert.equal(await userCount(t.db), 1, 'only alice exists')
     })
 
     test('a whole-script look-alike of a taken name is taken: Cyrillic "асе" beside "ace"', async () => {
