@@ -1,6 +1,9 @@
 // The arithmetic of the sign-in limits: how long a client waits once a counter is
-// over its limit. The database applies it (src/auth/sign-in-limits.ts) by looking
+// over its limit. The database applies it (src/auth/sign-in-claim.ts) by looking
 // the count up in the list made here, so the rule is written once, in TypeScript.
+
+/** What a limit says to an attempt: go on, or wait this long (registration and sign-in). */
+export type AttemptDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number }
 
 export interface BackoffRule {
   /** Failures let through before the first wait. */

@@ -1,6 +1,5 @@
 import type { Queryable } from '../db/database.js'
-import { retryAfterSeconds } from './limit-waits.js'
-import type { AttemptDecision } from './sign-in-limits.js'
+import { retryAfterSeconds, type AttemptDecision } from './limit-waits.js'
 
 // Registrations per client address (issue 3; docs/contract.md: never limited below 200
 // a minute). A plain count per fixed one-minute window, in the attempt_limits table

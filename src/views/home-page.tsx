@@ -78,7 +78,8 @@ export function SignedInHomePage({
   const { t } = ctx
   return (
     <Layout ctx={ctx} title={t('home.title')}>
-      <h1>{t('home.signedInAs', { name: username })}</h1>
+      {/* data-signed-in-as: who is signed in, for checks that must not depend on the wording */}
+      <h1 data-signed-in-as={username}>{t('home.signedInAs', { name: username })}</h1>
       <section aria-labelledby="members-heading">
         <h2 id="members-heading">{t('home.members')}</h2>
         {members.length === 0 ? (

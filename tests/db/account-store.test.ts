@@ -12,6 +12,7 @@ import type { Database } from '../../src/db/database.js'
 import { AUTH_EVENT_RETENTION_DAYS, purgeOnce } from '../../src/jobs/purge.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { createTestSession } from '../helpers/sessions.js'
+import { rowsOfUser, sessionRow } from '../helpers/sql.js'
 
 const NOW = new Date('2026-01-01T12:00:00Z')
 const policy: SessionPolicy = {
@@ -80,15 +81,9 @@ for (const engine of engines) {
         { now: NOW, policy },
       )
       assert.equal(await sessionsAt(db, NOW).endOne(alice, bobs.session.id), false)
-      assert.equal(
-        (await db.query('SELECT 1 FROM sessions WHERE id = $1', [bobs.session.id])).length,
-        1,
-      )
+      assert.ok(await sessionRow(db, bobs.session.id), 'another account cannot end it')
       assert.equal(await sessionsAt(db, NOW).endOne(bob, bobs.session.id), true)
-      assert.equal(
-        (await db.query('SELECT 1 FROM sessions WHERE id = $1', [bobs.session.id])).length,
-        0,
-      )
+      assert.equal(await sessionRow(db, bobs.session.id), undefined)
     })
 
     test('ending all sessions of a user counts what it ended and spares the excepted one', async () => {
@@ -100,7 +95,7 @@ for (const engine of engines) {
       )
       await createTestSession(db, { userId: bob, remember: false }, { now: NOW, policy })
       await createTestSession(db, { userId: bob, remember: true }, { now: NOW, policy })
-      const before = (await db.query('SELECT 1 FROM sessions WHERE user_id = $1', [bob])).length
+      const before = await rowsOfUser(db, 'sessions', bob)
       assert.equal(await sessionsAt(db, NOW).endAll(bob, { except: keep.session.id }), before - 1)
       const left = await db.query<{ id: string }>('SELECT id FROM sessions WHERE user_id = $1', [
         bob,
@@ -154,18 +149,14 @@ for (const engine of engines) {
       )
       assert.ok(rows.every((r) => r.occurred_at >= days(AUTH_EVENT_RETENTION_DAYS)))
       assert.ok(rows.length >= 1)
-      assert.equal(
-        (await db.query('SELECT 1 FROM sessions WHERE id = $1', [expired.session.id])).length,
-        0,
-      )
+      assert.equal(await sessionRow(db, expired.session.id), undefined)
     })
 
     test('deleting a user takes its sessions and events with it', async () => {
       const { db } = database
       assert.equal(await deleteUser(db, { userId: alice, passwordVersion: 1 }), true)
-      for (const table of ['sessions', 'auth_events']) {
-        const rows: unknown[] = await db.query(`SELECT 1 FROM ${table} WHERE user_id = $1`, [alice])
-        assert.equal(rows.length, 0, table)
+      for (const table of ['sessions', 'auth_events'] as const) {
+        assert.equal(await rowsOfUser(db, table, alice), 0, table)
       }
     })
   })

@@ -5,11 +5,11 @@ import { findConfusableNames } from '../../src/auth/confusable-names.js'
 import { fillUsernameSkeletons } from '../../src/auth/fill-username-skeletons.js'
 import { hashPassword } from '../../src/auth/passwords.js'
 import { usernameSkeleton } from '../../src/auth/username-skeleton.js'
-import { usernameKey } from '../../src/auth/usernames.js'
 import { loadMigrations, migrate } from '../../src/db/migrate.js'
-import { authenticate, underLease } from '../helpers/hash-lease.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { accountServices } from '../helpers/accounts.js'
+import { authenticate, underLease } from '../helpers/hash-lease.js'
+import { insertUserRow } from '../helpers/sql.js'
 
 // Migration 0009 and the fill at start-up: accounts made before the skeleton rule,
 // some of them look-alikes of each other, are all kept and keep signing in; the
@@ -33,11 +33,7 @@ for (const engine of engines) {
       )
       const hash = await hashPassword(PASSWORD, FAST_HASH)
       for (const name of OLD_NAMES) {
-        await t.db.query(
-          `INSERT INTO users (username, username_key, password_hash, created_at)
-           VALUES ($1, $2, $3, now())`,
-          [name, usernameKey(name), hash],
-        )
+        await insertUserRow(t.db, { username: name, passwordHash: hash })
       }
       await migrate(t.db)
     })
@@ -112,14 +108,12 @@ for (const engine of engines) {
 
     test('a skeleton taken between the look-up and the write leaves that row NULL, not a failure', async () => {
       // An older instance (no skeletons) made "dave"; then "dаve"'s twin took its skeleton.
-      await t.db.query(
-        `INSERT INTO users (username, username_key, password_hash, created_at)
-         VALUES ('dave', 'dave', 'x', now())`,
-      )
-      await t.db.query(
-        `INSERT INTO users (username, username_key, username_skeleton, password_hash, created_at)
-         VALUES ('d\u0430ve', 'd\u0430ve', 'dave', 'x', now())`,
-      )
+      await insertUserRow(t.db, { username: 'dave', passwordHash: 'x' })
+      await insertUserRow(t.db, {
+        username: 'd\u0430ve',
+        passwordHash: 'x',
+        usernameSkeleton: 'dave',
+      })
       const fill = await fillUsernameSkeletons(t.db)
       assert.equal(fill.filled, 0)
       assert.ok(fill.lookAlikes.some((a) => a.username === 'dave'))

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core'
+import type { MessageKey } from '../../src/i18n/translate.js'
 import {
   PageProblems,
   chromiumSkipReason,
@@ -12,6 +13,8 @@ import {
   requireChromium,
   submitForm,
 } from '../helpers/browser.js'
+import { message } from '../helpers/pages.js'
+import { userRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // One person's visit in a real browser (Chromium): register, sign out, a wrong
@@ -56,43 +59,43 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
   })
 
   const heading = () => page.getByRole('heading', { level: 1 })
+  // Found by their labels and names in the catalog, as a person finds them on the page.
+  const usernameField = () => page.getByLabel(message('field.username'))
+  const passwordField = () => page.getByLabel(message('field.password'))
+  const button = (key: MessageKey) => page.getByRole('button', { name: message(key) })
+  const bannerLink = (key: MessageKey) =>
+    page.getByRole('banner').getByRole('link', { name: message(key) })
   const sessionRows = () =>
     t.db.query<SessionRow>('SELECT user_id::text, remember FROM sessions ORDER BY created_at')
   async function sessionCookie(): Promise<Cookie | undefined> {
     return (await context.cookies(origin)).find((cookie) => cookie.name === 'session')
   }
   async function userId(): Promise<string> {
-    const [row] = await t.db.query<{ id: string }>(
-      'SELECT id::text FROM users WHERE username = $1',
-      [USERNAME],
-    )
+    const row = await userRow(t.db, USERNAME)
     assert.ok(row, `a users row for ${USERNAME}`)
-    return row.id
+    return String(row.id)
   }
 
   test('the home page links to Register; a too-common password is refused there', async () => {
     const home = await page.goto(`${origin}/`)
     assert.equal(home?.status(), 200)
     assert.match(home.headers()['content-security-policy'] ?? '', /default-src 'none'/)
-    assert.equal(await heading().textContent(), 'Welcome to Logon')
+    assert.equal(await heading().textContent(), message('home.welcome'))
 
-    const register = page.getByRole('banner').getByRole('link', { name: 'Register' })
+    const register = bannerLink('nav.register')
     await followLink(page, register)
     assert.equal(new URL(page.url()).pathname, '/register')
-    assert.equal(await heading().textContent(), 'Create an account')
+    assert.equal(await heading().textContent(), message('register.title'))
 
-    await page.getByLabel('Username').fill(USERNAME)
-    await page.getByLabel('Password').fill(COMMON_PASSWORD)
-    const { postStatus } = await submitForm(
-      page,
-      page.getByRole('button', { name: 'Create account' }),
-    )
+    await usernameField().fill(USERNAME)
+    await passwordField().fill(COMMON_PASSWORD)
+    const { postStatus } = await submitForm(page, button('register.submit'))
     assert.equal(postStatus, 400)
     const error = page.locator('#password-error')
-    assert.match((await error.textContent()) ?? '', /too common/)
-    assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true')
-    assert.equal(await page.getByLabel('Username').inputValue(), USERNAME, 'the username is kept')
-    assert.equal(await page.getByLabel('Password').inputValue(), '', 'the password is not echoed')
+    assert.equal(await error.textContent(), message('error.password_too_common'))
+    assert.equal(await passwordField().getAttribute('aria-invalid'), 'true')
+    assert.equal(await usernameField().inputValue(), USERNAME, 'the username is kept')
+    assert.equal(await passwordField().inputValue(), '', 'the password is not echoed')
     await page.screenshot({ path: `${RESULTS_DIR}e2e-register-error.png`, fullPage: true })
 
     assert.deepEqual(await t.db.query('SELECT id FROM users'), [], 'no account was made')
@@ -100,15 +103,12 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
   })
 
   test('registering signs in: an argon2id hash and one session on the server', async () => {
-    await page.getByLabel('Password').fill(PASSWORD)
-    const { postStatus, document } = await submitForm(
-      page,
-      page.getByRole('button', { name: 'Create account' }),
-    )
+    await passwordField().fill(PASSWORD)
+    const { postStatus, document } = await submitForm(page, button('register.submit'))
     assert.equal(postStatus, 303)
     assert.equal(document?.status(), 200)
     assert.equal(new URL(page.url()).pathname, '/')
-    assert.equal(await heading().textContent(), `Signed in as ${USERNAME}`)
+    assert.equal(await heading().textContent(), message('home.signedInAs', { name: USERNAME }))
     assert.equal(
       await page.locator('.members .member-name').first().textContent(),
       USERNAME,
@@ -133,42 +133,42 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
   })
 
   test('signing out ends the session on the server and in the browser', async () => {
-    const { postStatus } = await submitForm(page, page.getByRole('button', { name: 'Sign out' }))
+    const { postStatus } = await submitForm(page, button('nav.signOut'))
     assert.equal(postStatus, 303)
     assert.equal(new URL(page.url()).pathname, '/')
-    assert.equal(await heading().textContent(), 'Welcome to Logon')
-    assert.equal(await page.getByText(/Signed in as/).count(), 0)
-    assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0)
+    assert.equal(await heading().textContent(), message('home.welcome'))
+    assert.equal(await page.locator('[data-signed-in-as]').count(), 0)
+    assert.equal(await button('nav.signOut').count(), 0)
     assert.deepEqual(await sessionRows(), [])
     assert.equal(await sessionCookie(), undefined, 'the session cookie is deleted')
     await problems.assertNone('sign-out')
   })
 
   test('a wrong password is refused with the username kept', async () => {
-    await followLink(page, page.getByRole('banner').getByRole('link', { name: 'Sign in' }))
+    await followLink(page, bannerLink('nav.signIn'))
     assert.equal(new URL(page.url()).pathname, '/login')
-    assert.equal(await heading().textContent(), 'Sign in')
+    assert.equal(await heading().textContent(), message('login.title'))
 
-    await page.getByLabel('Username').fill(USERNAME)
-    await page.getByLabel('Password').fill('not the password at all')
-    const { postStatus } = await submitForm(page, page.getByRole('button', { name: 'Sign in' }))
+    await usernameField().fill(USERNAME)
+    await passwordField().fill('not the password at all')
+    const { postStatus } = await submitForm(page, button('login.submit'))
     assert.equal(postStatus, 401)
-    assert.equal(await page.getByRole('alert').textContent(), 'Invalid username or password')
-    assert.equal(await page.getByLabel('Username').inputValue(), USERNAME)
-    assert.equal(await page.getByLabel('Password').inputValue(), '')
+    assert.equal(await page.getByRole('alert').textContent(), message('login.failed'))
+    assert.equal(await usernameField().inputValue(), USERNAME)
+    assert.equal(await passwordField().inputValue(), '')
     assert.deepEqual(await sessionRows(), [])
     assert.equal(await sessionCookie(), undefined)
     await problems.assertNone('the wrong password')
   })
 
   test('signing in with "Keep me signed in" makes a remember-me session and cookie', async () => {
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByLabel('Keep me signed in on this device').check()
+    await passwordField().fill(PASSWORD)
+    await page.getByLabel(message('login.remember')).check()
     const signedInAt = Date.now() / 1000
-    const { postStatus } = await submitForm(page, page.getByRole('button', { name: 'Sign in' }))
+    const { postStatus } = await submitForm(page, button('login.submit'))
     assert.equal(postStatus, 303)
     assert.equal(new URL(page.url()).pathname, '/')
-    assert.equal(await heading().textContent(), `Signed in as ${USERNAME}`)
+    assert.equal(await heading().textContent(), message('home.signedInAs', { name: USERNAME }))
     assert.deepEqual(await sessionRows(), [{ user_id: await userId(), remember: true }])
 
     const cookie = await sessionCookie()
@@ -189,14 +189,14 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
   })
 
   test('signing in again without "Keep me signed in" gives a browser-session cookie', async () => {
-    await submitForm(page, page.getByRole('button', { name: 'Sign out' }))
-    await followLink(page, page.getByRole('banner').getByRole('link', { name: 'Sign in' }))
-    await page.getByLabel('Username').fill(USERNAME.toUpperCase()) // names compare case-folded
-    await page.getByLabel('Password').fill(PASSWORD)
-    assert.equal(await page.getByLabel('Keep me signed in on this device').isChecked(), false)
-    const { postStatus } = await submitForm(page, page.getByRole('button', { name: 'Sign in' }))
+    await submitForm(page, button('nav.signOut'))
+    await followLink(page, bannerLink('nav.signIn'))
+    await usernameField().fill(USERNAME.toUpperCase()) // names compare case-folded
+    await passwordField().fill(PASSWORD)
+    assert.equal(await page.getByLabel(message('login.remember')).isChecked(), false)
+    const { postStatus } = await submitForm(page, button('login.submit'))
     assert.equal(postStatus, 303)
-    assert.equal(await heading().textContent(), `Signed in as ${USERNAME}`)
+    assert.equal(await heading().textContent(), message('home.signedInAs', { name: USERNAME }))
     assert.deepEqual(await sessionRows(), [{ user_id: await userId(), remember: false }])
     const cookie = await sessionCookie()
     assert.ok(cookie)

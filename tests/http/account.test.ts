@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { formatDuration } from '../../src/views/format.js'
 import { TestClient, hiddenInputs } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
+import { fieldError, listedEvents, message, showsMessage, signedInAs } from '../helpers/pages.js'
+import { eventKindsOf, rowsOfUser, sessionsOf, userRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const PASSWORD = 'a long and uncommon passphrase'
@@ -14,16 +17,9 @@ function sessionIdOf(client: TestClient): string {
   return client.jar.get('session')!.split('.')[0]!
 }
 
-async function signedInAs(client: TestClient): Promise<string | null> {
-  return /Signed in as ([^<]+)</.exec((await client.get('/')).body)?.[1] ?? null
-}
-
-async function eventKinds(t: TestApp, username: string): Promise<string[]> {
-  const rows = await t.db.query<{ kind: string }>(
-    `SELECT e.kind FROM auth_events e JOIN users u ON u.id = e.user_id WHERE u.username = $1 ORDER BY e.id`,
-    [username],
-  )
-  return rows.map((row) => row.kind)
+/** Whom the home page greets for this client: null when it is signed out. */
+async function homeGreets(client: TestClient): Promise<string | null> {
+  return signedInAs((await client.get('/')).body)
 }
 
 for (const engine of engines) {
@@ -56,7 +52,7 @@ for (const engine of engines) {
       await client.login('ann', PASSWORD)
       const page = (await client.get('/account')).body
       const now = t.clock.now()
-      assert.match(page, /Signed in as ann/)
+      assert.ok(showsMessage(page, 'account.signedInAs', { name: 'ann' }))
       assert.ok(page.includes(`<time datetime="${now.toISOString()}">`), 'signed in at')
       const idleEnd = new Date(now.getTime() + 1800_000).toISOString()
       assert.match(
@@ -64,9 +60,13 @@ for (const engine of engines) {
         new RegExp(`id="session-ends"><time datetime="${idleEnd}"`),
         'ends at the idle limit',
       )
-      assert.match(page, /30 minutes without use/)
-      assert.match(page, /12 hours after you signed in/)
-      assert.match(page, /Firefox on Linux/)
+      const explained = showsMessage(page, 'account.sessionExplained', {
+        idle: formatDuration(1800, message),
+        absolute: formatDuration(43200, message),
+        remember: formatDuration(t.config.session.rememberTimeoutSeconds, message),
+      })
+      assert.ok(explained, 'the idle and absolute limits of this app')
+      assert.ok(showsMessage(page, 'account.deviceOn', { browser: 'Firefox', os: 'Linux' }))
     })
 
     test('lists every active session with its device, and revoking one ends it at its next request', async () => {
@@ -76,8 +76,8 @@ for (const engine of engines) {
       await laptop.login('ben', PASSWORD)
       await phone.login('ben', PASSWORD)
       const page = (await laptop.get('/account')).body
-      assert.match(page, /Firefox on Linux/)
-      assert.match(page, /Mobile Safari on iOS/)
+      assert.ok(showsMessage(page, 'account.deviceOn', { browser: 'Firefox', os: 'Linux' }))
+      assert.ok(showsMessage(page, 'account.deviceOn', { browser: 'Mobile Safari', os: 'iOS' }))
       assert.ok(page.includes(`value="${sessionIdOf(phone)}"`), 'the phone has a revoke form')
       assert.ok(
         !page.includes(`name="session" value="${sessionIdOf(laptop)}"`),
@@ -89,9 +89,9 @@ for (const engine of engines) {
       })
       assert.equal(response.statusCode, 303)
       assert.equal(response.headers.location, '/account')
-      assert.equal(await signedInAs(phone), null, 'the phone is signed out at once')
-      assert.equal(await signedInAs(laptop), 'ben')
-      assert.ok((await eventKinds(t, 'ben')).includes('session_revoked'))
+      assert.equal(await homeGreets(phone), null, 'the phone is signed out at once')
+      assert.equal(await homeGreets(laptop), 'ben')
+      assert.ok((await eventKindsOf(t.db, 'ben')).includes('session_revoked'))
     })
 
     test('a session id of another account is never touched', async () => {
@@ -106,7 +106,7 @@ for (const engine of engines) {
         session: sessionIdOf(victim),
       })
       assert.equal(response.statusCode, 303)
-      assert.equal(await signedInAs(victim), 'cat')
+      assert.equal(await homeGreets(victim), 'cat')
     })
 
     test('"sign out all other sessions" keeps only the current one', async () => {
@@ -124,12 +124,9 @@ for (const engine of engines) {
           .statusCode,
         303,
       )
-      for (const other of others) assert.equal(await signedInAs(other), null)
-      assert.equal(await signedInAs(keeper), 'cat')
-      const rows = await t.db.query(
-        `SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'cat'`,
-      )
-      assert.equal(rows.length, 1)
+      for (const other of others) assert.equal(await homeGreets(other), null)
+      assert.equal(await homeGreets(keeper), 'cat')
+      assert.equal((await sessionsOf(t.db, 'cat')).length, 1)
     })
 
     test('changing the password ends every other session, keeps this one, and the old password stops working', async () => {
@@ -143,25 +140,25 @@ for (const engine of engines) {
         new_password: NEW_PASSWORD,
       })
       assert.equal(wrong.statusCode, 401)
-      assert.match(wrong.body, /not your current password/)
+      assert.equal(fieldError(wrong.body, 'current_password'), message('error.password_wrong'))
       const weak = await here.submit('/account', '/account/password', {
         current_password: PASSWORD,
         new_password: 'password123',
       })
       assert.equal(weak.statusCode, 400)
-      assert.match(weak.body, /too common/)
-      assert.equal(await signedInAs(elsewhere), 'dan', 'failed attempts change nothing')
+      assert.equal(fieldError(weak.body, 'new_password'), message('error.password_too_common'))
+      assert.equal(await homeGreets(elsewhere), 'dan', 'failed attempts change nothing')
       const ok = await here.submit('/account', '/account/password', {
         current_password: PASSWORD,
         new_password: NEW_PASSWORD,
       })
       assert.equal(ok.statusCode, 303)
       assert.equal(ok.headers.location, '/account')
-      assert.equal(await signedInAs(here), 'dan')
-      assert.equal(await signedInAs(elsewhere), null)
+      assert.equal(await homeGreets(here), 'dan')
+      assert.equal(await homeGreets(elsewhere), null)
       assert.equal((await new TestClient(t.app).login('dan', PASSWORD)).statusCode, 401)
       assert.equal((await new TestClient(t.app).login('dan', NEW_PASSWORD)).statusCode, 303)
-      assert.ok((await eventKinds(t, 'dan')).includes('password_changed'))
+      assert.ok((await eventKindsOf(t.db, 'dan')).includes('password_changed'))
     })
 
     test('deleting the account needs the password, then removes it, its sessions and events, and frees the name', async () => {
@@ -174,20 +171,16 @@ for (const engine of engines) {
         password: 'not the password',
       })
       assert.equal(wrong.statusCode, 401)
-      const [user] = await t.db.query<{ id: number }>(`SELECT id FROM users WHERE username = 'eve'`)
+      const user = await userRow(t.db, 'eve')
       assert.ok(user, 'still there after a wrong password')
       const response = await client.submit('/account', '/account/delete', { password: PASSWORD })
       assert.equal(response.statusCode, 303)
       assert.equal(response.headers.location, '/')
       assert.equal(client.jar.has('session'), false)
-      for (const table of ['users', 'sessions', 'auth_events']) {
-        const column = table === 'users' ? 'id' : 'user_id'
-        const rows: unknown[] = await t.db.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [
-          user.id,
-        ])
-        assert.equal(rows.length, 0, table)
+      for (const table of ['users', 'sessions', 'auth_events'] as const) {
+        assert.equal(await rowsOfUser(t.db, table, user.id), 0, table)
       }
-      assert.equal(await signedInAs(other), null)
+      assert.equal(await homeGreets(other), null)
       assert.equal((await new TestClient(t.app).login('eve', PASSWORD)).statusCode, 401)
       assert.equal(
         (await new TestClient(t.app).register('EVE', NEW_PASSWORD)).statusCode,
@@ -205,10 +198,9 @@ for (const engine of engines) {
       }
       await client.login('fay', PASSWORD)
       const page = (await client.get('/account')).body
-      const events = page.slice(page.indexOf('id="events-heading"'))
-      const rows = [...events.matchAll(/<tr><td><time/g)]
-      assert.equal(rows.length, 20)
-      assert.match(events, /Signed out/)
+      const events = listedEvents(page)
+      assert.equal(events.length, 20)
+      assert.deepEqual(events.slice(0, 3), ['signed_in', 'signed_out', 'signed_in'], 'newest first')
     })
 
     test('bad revoke, password and delete forms get 400 and change nothing', async () => {
@@ -225,7 +217,7 @@ for (const engine of engines) {
         const response = await client.post(action, { _csrf: token, ...fields })
         assert.equal(response.statusCode, 400, action)
       }
-      assert.equal(await signedInAs(client), 'fay')
+      assert.equal(await homeGreets(client), 'fay')
     })
 
     test('signed out, the account forms lead to sign-in and change nothing', async () => {

@@ -5,6 +5,8 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { TestClient } from '../helpers/client.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { signedInAs } from '../helpers/pages.js'
+import { sessionRow } from '../helpers/sql.js'
 import { TEST_SECRET } from '../helpers/test-app.js'
 
 // The app as it runs in production: real clock, last_seen_at written in batches.
@@ -30,17 +32,11 @@ for (const engine of engines) {
       const client = new TestClient(app)
       await client.register('busy', 'a long and uncommon passphrase')
       const [id] = client.jar.get('session')!.split('.') as [string]
-      const lastSeen = async () =>
-        (
-          await database.db.query<{ last_seen_at: Date }>(
-            'SELECT last_seen_at FROM sessions WHERE id = $1',
-            [id],
-          )
-        )[0]!.last_seen_at.getTime()
+      const lastSeen = async () => (await sessionRow(database.db, id))!.last_seen_at.getTime()
       const created = await lastSeen()
       await new Promise((resolve) => setTimeout(resolve, 900))
       const viewedAt = Date.now()
-      assert.match((await client.get('/')).body, /Signed in as busy/)
+      assert.equal(signedInAs((await client.get('/')).body), 'busy')
       let seen = await lastSeen()
       while (seen === created && Date.now() - viewedAt < 3000) {
         await new Promise((resolve) => setTimeout(resolve, 25))

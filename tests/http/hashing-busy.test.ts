@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { hiddenInputs, TestClient } from '../helpers/client.js'
+import { message } from '../helpers/pages.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // A flood of sign-ins meets a bounded line of password hashes (PASSWORD_HASH_THREADS,
@@ -36,7 +37,7 @@ test('sign-ins beyond the line of hashes get a 503 with Retry-After, the rest si
   assert.ok(signedIn.length >= 33, `the line is served: ${signedIn.length}`)
   for (const answer of busy) {
     assert.equal(answer.headers['retry-after'], '1')
-    assert.match(answer.body, /busy/)
+    assert.equal(answer.body, message('http.busy'))
     assert.doesNotMatch(answer.body, /at .*\(|Error/)
   }
 })

@@ -9,6 +9,7 @@ import { migrate } from '../../src/db/migrate.js'
 import { openPostgresDatabase } from '../../src/db/postgres.js'
 import { TestClient } from '../helpers/client.js'
 import { TEST_DATABASE_URL } from '../helpers/databases.js'
+import { signedInAs } from '../helpers/pages.js'
 import { createTestSchema, type TestSchema } from '../helpers/pg-schema.js'
 import { TcpProxy } from '../helpers/tcp-proxy.js'
 import { TEST_SECRET } from '../helpers/test-app.js'
@@ -62,7 +63,7 @@ async function startInstance(schema: TestSchema): Promise<Instance> {
 async function isSignedIn(client: TestClient): Promise<boolean> {
   const response = await client.get('/')
   assert.equal(response.statusCode, 200)
-  return response.body.includes('Signed in as')
+  return signedInAs(response.body) !== null
 }
 
 /** Milliseconds until `check` holds, polled every 10 ms; fails after `limitMs`. */

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { registerAccount } from '../../src/auth/accounts.js'
 import { TestClient } from '../helpers/client.js'
-import { underLease } from '../helpers/hash-lease.js'
 import { engines } from '../helpers/databases.js'
+import { underLease } from '../helpers/hash-lease.js'
+import { showsMessage } from '../helpers/pages.js'
+import { userCount } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 import { accountServices } from '../helpers/accounts.js'
 
@@ -26,16 +28,11 @@ for (const engine of engines) {
       await closed.close()
     })
 
-    async function userCount(t: TestApp): Promise<number> {
-      const [row] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users')
-      return row!.n
-    }
-
     test('GET /register answers 403 with a page that says so, and no form', async () => {
       const response = await new TestClient(closed.app).get('/register')
       assert.equal(response.statusCode, 403)
       assert.match(response.body, /id="registration-closed"/)
-      assert.match(response.body, /cannot be created/)
+      assert.ok(showsMessage(response.body, 'register.closed'))
       assert.doesNotMatch(response.body, /action="\/register"/)
     })
 
@@ -47,14 +44,14 @@ for (const engine of engines) {
         const page = await client.get('/register')
         const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1]
         assert.ok(token, 'the open instance offers a form')
-        const before = await userCount(closed)
+        const before = await userCount(closed.db)
         const response = await new TestClient(closed.app).post(address, {
           username: 'newcomer',
           password: PASSWORD,
           _csrf: token,
         })
         assert.equal(response.statusCode, 403)
-        assert.equal(await userCount(closed), before, 'no row was written')
+        assert.equal(await userCount(closed.db), before, 'no row was written')
         assert.equal(setCookieNames(response).includes('session'), false)
       })
     }

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
 import { signInSubject } from '../../src/auth/sign-in-limits.js'
+import { formatDuration } from '../../src/views/format.js'
 import { hiddenInputs, setCookie, TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
+import { formError, message } from '../helpers/pages.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // docs/contract.md "Sign-in limits" and README "Sign-in limits", through the real app,
@@ -26,13 +28,15 @@ const LIMITS = {
 
 const from = (t: TestApp, ip: string) => new TestClient(t.app, { 'x-forwarded-for': ip })
 
-/** The form-level message of a page. */
-const formError = (body: string) => /<p class="form-error"[^>]*>([^<]*)</.exec(body)?.[1]
-
-function assertTooMany(response: LightMyRequestResponse, retryAfter: number, words: string) {
+/**
+ * 429, Retry-After, and the form again saying to wait that long. Every wait here is
+ * under a minute or whole minutes, so the message says Retry-After as it is.
+ */
+function assertTooMany(response: LightMyRequestResponse, retryAfter: number) {
   assert.equal(response.statusCode, 429)
   assert.equal(response.headers['retry-after'], String(retryAfter))
-  assert.equal(formError(response.body), `Too many attempts. Try again in ${words}.`)
+  const wait = formatDuration(retryAfter, message)
+  assert.equal(formError(response.body), message('limit.tryAgain', { wait }))
   assert.equal(response.headers['cache-control'], 'no-store')
   assert.equal(setCookie(response, 'session'), undefined, 'no session is started')
 }
@@ -61,7 +65,7 @@ for (const engine of engines) {
       const client = from(t, '198.51.100.1')
       await failTimes(client, 'limited', 3)
       const refused = await client.login('limited', PASSWORD, { next: '/account', remember: 'on' })
-      assertTooMany(refused, 60, '1 minute')
+      assertTooMany(refused, 60)
       assert.match(refused.body, /name="username"[^>]*value="limited"/, 'the typed name is kept')
       assert.match(refused.body, /name="next" value="\/account"/)
       assert.match(refused.body, /name="remember"[^>]*checked/)
@@ -70,18 +74,18 @@ for (const engine of engines) {
     test('the 429 lasts until the wait has passed; each failure after it doubles the wait up to SIGN_IN_MAX_WAIT', async () => {
       const client = from(t, '198.51.100.2')
       await failTimes(client, 'backoff', 3)
-      assertTooMany(await client.login('backoff', PASSWORD), 60, '1 minute')
+      assertTooMany(await client.login('backoff', PASSWORD), 60)
       t.clock.advanceSeconds(59)
-      assertTooMany(await client.login('backoff', PASSWORD), 1, '1 second')
+      assertTooMany(await client.login('backoff', PASSWORD), 1)
       t.clock.advanceSeconds(1)
       await failTimes(client, 'backoff', 1)
-      assertTooMany(await client.login('backoff', PASSWORD), 120, '2 minutes')
+      assertTooMany(await client.login('backoff', PASSWORD), 120)
       t.clock.advanceSeconds(120)
       await failTimes(client, 'backoff', 1)
-      assertTooMany(await client.login('backoff', PASSWORD), 240, '4 minutes')
+      assertTooMany(await client.login('backoff', PASSWORD), 240)
       t.clock.advanceSeconds(240)
       await failTimes(client, 'backoff', 1)
-      assertTooMany(await client.login('backoff', PASSWORD), 240, '4 minutes')
+      assertTooMany(await client.login('backoff', PASSWORD), 240)
       t.clock.advanceSeconds(240)
       assert.equal((await client.login('backoff', PASSWORD)).statusCode, 303)
     })
@@ -91,12 +95,12 @@ for (const engine of engines) {
       await failTimes(client, 'reset', 2)
       assert.equal((await client.login('reset', PASSWORD)).statusCode, 303)
       await failTimes(from(t, '198.51.100.3'), 'reset', 3)
-      assertTooMany(await client.login('reset', PASSWORD), 60, '1 minute')
+      assertTooMany(await client.login('reset', PASSWORD), 60)
     })
 
     test('another address is not held up by the name+address limit', async () => {
       await failTimes(from(t, '198.51.100.4'), 'roaming', 3)
-      assertTooMany(await from(t, '198.51.100.4').login('roaming', PASSWORD), 60, '1 minute')
+      assertTooMany(await from(t, '198.51.100.4').login('roaming', PASSWORD), 60)
       assert.equal((await from(t, '198.51.100.5').login('roaming', PASSWORD)).statusCode, 303)
       assert.equal((await from(t, '198.51.100.4').login('roaming', PASSWORD)).statusCode, 429)
     })
@@ -106,7 +110,7 @@ for (const engine of engines) {
       await failTimes(from(t, '203.0.113.2'), 'spread', 2)
       await failTimes(from(t, '203.0.113.3'), 'spread', 2)
       const fresh = from(t, '203.0.113.4')
-      assertTooMany(await fresh.login('spread', PASSWORD), 60, '1 minute')
+      assertTooMany(await fresh.login('spread', PASSWORD), 60)
       assert.equal((await fresh.login('someone_else', WRONG)).statusCode, 401, 'other names go on')
       t.clock.advanceSeconds(60)
       assert.equal((await fresh.login('Spread', PASSWORD)).statusCode, 303)
@@ -120,7 +124,7 @@ for (const engine of engines) {
     test('8 failures from one address across names make that address wait, for any name', async () => {
       const sprayer = from(t, '203.0.113.20')
       for (let i = 0; i < 8; i++) await failTimes(sprayer, `sprayed${i}`, 1)
-      assertTooMany(await sprayer.login('known', PASSWORD), 60, '1 minute')
+      assertTooMany(await sprayer.login('known', PASSWORD), 60)
       assert.equal((await from(t, '203.0.113.21').login('known', PASSWORD)).statusCode, 303)
     })
 
@@ -157,7 +161,7 @@ for (const engine of engines) {
         username: 'ria',
         password: PASSWORD,
       })
-      assertTooMany(refused, 40, '40 seconds')
+      assertTooMany(refused, 40)
       assert.match(refused.body, /name="username"[^>]*value="ria"/, 'the typed name is kept')
       assert.equal((await from(t, '203.0.113.41').register('ria', PASSWORD)).statusCode, 303)
       t.clock.advanceSeconds(40)

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { TestClient, setCookie } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
+import { formError, message, signedInAs } from '../helpers/pages.js'
+import { sessionRow, userRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const PASSWORD = 'correct horse battery staple'
@@ -19,7 +21,7 @@ for (const engine of engines) {
       assert.equal(response.statusCode, 200)
       assert.match(response.body, /href="\/login"/)
       assert.match(response.body, /href="\/register"/)
-      assert.doesNotMatch(response.body, /Signed in as/)
+      assert.equal(signedInAs(response.body), null)
     })
 
     test('registering signs you in with a 303 to / and a session cookie', async () => {
@@ -36,10 +38,8 @@ for (const engine of engines) {
       assert.equal(cookie.domain, undefined)
       assert.equal(cookie.secure, undefined)
       const home = await client.get('/')
-      assert.match(home.body, /Signed in as Alice/)
-      const [row] = await t.db.query<{ username: string; password_hash: string }>(
-        "SELECT username, password_hash FROM users WHERE username_key = 'alice'",
-      )
+      assert.equal(signedInAs(home.body), 'Alice')
+      const row = await userRow(t.db, 'alice')
       assert.equal(row?.username, 'Alice')
       assert.match(row!.password_hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
       assert.ok(!row!.password_hash.includes(PASSWORD))
@@ -58,7 +58,7 @@ for (const engine of engines) {
       })
       assert.equal(registered.statusCode, 303)
       assert.equal(registered.headers.location, '/')
-      assert.match((await client.get('/')).body, /Signed in as legacy_user/)
+      assert.equal(signedInAs((await client.get('/')).body), 'legacy_user')
     })
 
     test('signing in with the right password starts a session; the wrong one gets 401', async () => {
@@ -66,12 +66,12 @@ for (const engine of engines) {
       const client = new TestClient(t.app)
       const wrong = await client.login('bob', 'not the password')
       assert.equal(wrong.statusCode, 401)
-      assert.match(wrong.body, /Invalid username or password/)
+      assert.equal(formError(wrong.body), message('login.failed'))
       assert.match(wrong.body, /value="bob"/, 'the typed username is kept')
       const right = await client.login('BOB', PASSWORD)
       assert.equal(right.statusCode, 303)
       assert.equal(right.headers.location, '/')
-      assert.match((await client.get('/')).body, /Signed in as bob/)
+      assert.equal(signedInAs((await client.get('/')).body), 'bob')
     })
 
     test('an unknown name and a wrong password get the same answer', async () => {
@@ -79,8 +79,8 @@ for (const engine of engines) {
       const wrong = await new TestClient(t.app).login('bob', 'wrong password!')
       assert.equal(unknown.statusCode, 401)
       assert.equal(wrong.statusCode, 401)
-      const message = (body: string) => /<p class="form-error"[^>]*>([^<]*)</.exec(body)?.[1]
-      assert.equal(message(unknown.body), message(wrong.body))
+      assert.equal(formError(unknown.body), message('login.failed'))
+      assert.equal(formError(unknown.body), formError(wrong.body))
     })
 
     test('sign-out ends the session on the server and clears the cookie', async () => {
@@ -91,11 +91,10 @@ for (const engine of engines) {
       assert.equal(response.statusCode, 303)
       assert.equal(response.headers.location, '/')
       assert.equal(client.jar.has('session'), false)
-      const rows = await t.db.query('SELECT 1 FROM sessions WHERE id = $1', [token.split('.')[0]])
-      assert.equal(rows.length, 0)
+      assert.equal(await sessionRow(t.db, token.split('.')[0]!), undefined)
       // Replaying the old cookie signs nobody in.
       const replay = await new TestClient(t.app).get('/', { cookie: `session=${token}` })
-      assert.doesNotMatch(replay.body, /Signed in as/)
+      assert.equal(signedInAs(replay.body), null)
     })
   })
 }

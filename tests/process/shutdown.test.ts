@@ -8,6 +8,7 @@ import {
   type ChildServer,
 } from '../helpers/child-server.js'
 import { HttpBrowser, sendRequest } from '../helpers/http-request.js'
+import { formError, message } from '../helpers/pages.js'
 
 // docs/contract.md: "SIGTERM or SIGINT: stop accepting, finish in-flight requests, close
 // the database, exit 0 within 10 s."
@@ -70,7 +71,7 @@ describe('graceful shutdown', { timeout: 60_000 }, () => {
       const response = await inFlight.response
       t.diagnostic(`answered ${Date.now() - signalledAt} ms after ${signal}`)
       assert.equal(response.status, 401, 'the in-flight request was finished, not dropped')
-      assert.match(response.body, /Invalid username or password/)
+      assert.equal(formError(response.body), message('login.failed'))
 
       const exit = await exitWithin(server, 10_000)
       const exitedAfterMs = Date.now() - signalledAt

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
+import { eventKindsOf, sessionsOf } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // Security review, issue 9 finding 2: POST /account/password and /account/delete
@@ -11,15 +12,6 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 const PASSWORD = 'a long and uncommon passphrase'
 const WRONG = 'not the passphrase at all'
-
-async function eventKinds(t: TestApp, username: string): Promise<string[]> {
-  const rows = await t.db.query<{ kind: string }>(
-    `SELECT e.kind FROM auth_events e JOIN users u ON u.id = e.user_id
-      WHERE u.username = $1 ORDER BY e.id`,
-    [username],
-  )
-  return rows.map((row) => row.kind)
-}
 
 const client = (t: TestApp, address: string) =>
   new TestClient(t.app, {}, { remoteAddress: address })
@@ -60,7 +52,7 @@ for (const engine of engines) {
         })
         assert.equal(right.statusCode, 429)
         assert.ok(Number(right.headers['retry-after']) >= 1)
-        const kinds = await eventKinds(t, name)
+        const kinds = await eventKindsOf(t.db, name)
         assert.equal(kinds.filter((kind) => kind === 'password_check_failed').length, 10)
         // The same counters as sign-in: that name from that address waits there too.
         assert.equal((await client(t, '198.51.100.10').login(name, PASSWORD)).statusCode, 429)
@@ -109,15 +101,12 @@ for (const engine of engines) {
         t.clock.advanceSeconds(1)
         assert.equal((await browser.login('capped', PASSWORD)).statusCode, 303)
       }
-      const [rows] = await t.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'capped'`,
-      )
-      assert.equal(rows?.n, 3)
+      assert.equal((await sessionsOf(t.db, 'capped')).length, 3)
       assert.equal((await browsers[0]!.get('/account')).statusCode, 303, 'the oldest was ended')
       for (const browser of browsers.slice(1)) {
         assert.equal((await browser.get('/account')).statusCode, 200)
       }
-      assert.ok((await eventKinds(t, 'capped')).includes('sessions_over_limit_ended'))
+      assert.ok((await eventKindsOf(t.db, 'capped')).includes('sessions_over_limit_ended'))
     })
 
     test('parallel sign-ins never leave an account more sessions than the cap', async () => {
@@ -132,10 +121,7 @@ for (const engine of engines) {
         answers.map((answer) => answer.statusCode),
         Array<number>(5).fill(303),
       )
-      const [rows] = await t.db.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'racing'`,
-      )
-      assert.equal(rows?.n, 3)
+      assert.equal((await sessionsOf(t.db, 'racing')).length, 3)
     })
 
     test('successful sign-ins from one address are limited too: past SIGN_INS_PER_ADDRESS_PER_MINUTE, 429', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
+import { sessionsOf } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // Security review, issue 9 finding 1: with TRUST_PROXY=true Fastify trusted every
@@ -94,10 +95,8 @@ for (const engine of engines) {
         { remoteAddress: '198.51.100.44' },
       )
       assert.equal((await client.register('direct', PASSWORD)).statusCode, 303)
-      const [row] = await t.db.query<{ ip: string | null }>(
-        `SELECT s.ip FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'direct'`,
-      )
-      assert.equal(row?.ip, '198.51.100.44')
+      const [session] = await sessionsOf(t.db, 'direct')
+      assert.equal(session?.ip, '198.51.100.44')
     })
   })
 }

@@ -5,6 +5,7 @@ import { insertUser, replacePasswordHash, upgradePasswordHash } from '../../src/
 import { loadConfig } from '../../src/config.js'
 import { TestClient } from '../helpers/client.js'
 import { engines, openTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { sessionsOf, userRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // Security review, issue 9 finding 4: a sign-in verified the old hash, then inserted
@@ -61,11 +62,7 @@ for (const engine of engines) {
       assert.equal(change.statusCode, 303)
       const signedIn = (await Promise.all(loops)).flat()
       assert.ok(signedIn.length > 0, 'some sign-ins came before the change')
-      const left = await t.db.query<{ id: string }>(
-        `SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE u.username = 'raced' AND s.id <> $1`,
-        [ownSession],
-      )
+      const left = (await sessionsOf(t.db, 'raced')).filter((s) => s.id !== ownSession)
       assert.deepEqual(left, [], 'no session but the changer’s')
       for (const browser of signedIn) {
         assert.equal((await browser.get('/account')).statusCode, 303, 'signed out')
@@ -93,10 +90,7 @@ for (const engine of engines) {
         new TestClient(t.app, {}, { remoteAddress: '192.0.2.3' }).login('twice', password)
       assert.equal((await signIn(`${loser} new long passphrase`)).statusCode, 401)
       assert.equal((await signIn(`${winner} new long passphrase`)).statusCode, 303)
-      const [row] = await t.db.query<{ password_version: number }>(
-        "SELECT password_version FROM users WHERE username = 'twice'",
-      )
-      assert.equal(row?.password_version, 2)
+      assert.equal((await userRow(t.db, 'twice'))?.password_version, 2)
     })
   })
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { TestClient, setCookie } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
+import { sessionRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // Found in review; each case once answered wrongly.
@@ -64,11 +65,7 @@ for (const engine of engines) {
       const response = await client.login('edge', PASSWORD)
       assert.equal(response.statusCode, 303)
       const [id] = client.jar.get('session')!.split('.') as [string]
-      const [row] = await t.db.query<{ ip: string | null }>(
-        'SELECT ip FROM sessions WHERE id = $1',
-        [id],
-      )
-      assert.equal(row?.ip, null)
+      assert.equal((await sessionRow(t.db, id))?.ip, null)
     })
 
     test('remember=1 is no error: only "on" means remember', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
+import { eventKindsOf } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // Review of issue 9 (finding 6): device tokens were only signed, so a token rotated
@@ -98,10 +99,8 @@ for (const engine of engines) {
         })
         assert.equal(answer.statusCode, 400)
       }
-      const [row] = await t.db.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM auth_events e JOIN users u ON u.id = e.user_id WHERE u.username = 'weakling' AND e.kind = 'password_check_failed'",
-      )
-      assert.equal(row!.n, 0, 'no failed check was recorded')
+      const kinds = await eventKindsOf(t.db, 'weakling')
+      assert.ok(!kinds.includes('password_check_failed'), 'no failed check was recorded')
       const changed = await owner.submit('/account', '/account/password', {
         current_password: PASSWORD,
         new_password: NEW_PASSWORD,

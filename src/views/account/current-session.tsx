@@ -1,0 +1,51 @@
+import type { SessionPolicy } from '../../config.js'
+import { Time, formatDuration } from '../format.js'
+import type { PageContext } from '../page-context.js'
+import type { SessionView } from './session-view.js'
+
+/** The session of this browser: when it began, and when and why it ends. */
+export function CurrentSession({
+  ctx,
+  session,
+  policy,
+}: {
+  ctx: PageContext
+  session: SessionView
+  policy: SessionPolicy
+}) {
+  const { t } = ctx
+  return (
+    <section aria-labelledby="current-heading">
+      <h2 id="current-heading">{t('account.currentSession')}</h2>
+      <p>
+        {t('account.sessionExplained', {
+          idle: formatDuration(policy.idleTimeoutSeconds, t),
+          absolute: formatDuration(policy.absoluteTimeoutSeconds, t),
+          remember: formatDuration(policy.rememberTimeoutSeconds, t),
+        })}
+      </p>
+      {session.remember ? <p>{t('account.rememberExplained')}</p> : null}
+      <dl class="session-times">
+        <dt>{t('account.signedInAt')}</dt>
+        <dd>
+          <Time date={session.createdAt} />
+        </dd>
+        <dt>{t('account.lastActive')}</dt>
+        <dd>
+          <Time date={session.lastSeenAt} />
+        </dd>
+        <dt>{t('account.endsAt')}</dt>
+        <dd id="session-ends">
+          <Time date={session.endsAt} />{' '}
+          {session.remember ? null : (
+            <small>
+              {t('account.endsAtIdle', {
+                absolute: formatDuration(policy.absoluteTimeoutSeconds, t),
+              })}
+            </small>
+          )}
+        </dd>
+      </dl>
+    </section>
+  )
+}
