@@ -42,11 +42,13 @@ import { startPurge } from './jobs/purge.js'
 const BODY_LIMIT_BYTES = 64 * 1024 // docs/contract.md: a larger body gets 413
 const PURGE_INTERVAL_MS = 60_000
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** What this instance keeps in memory (src/cache/), or null when caching is off. */
-    caches: Caches | null
-  }
+// What each app keeps in memory, for whoever made the app (a test waits on it), and
+// out of reach of the routes: no decoration a handler could find on request.server.
+const cachesOfApps = new WeakMap<FastifyInstance, Caches>()
+
+/** The caches of an app buildApp made, or undefined when caching is off. */
+export function cachesOf(app: FastifyInstance): Caches | undefined {
+  return cachesOfApps.get(app)
 }
 
 const PICO_DIR = dirname(
@@ -160,7 +162,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       : undefined
   // After the routes stop (onClose runs in reverse order), before the database closes.
   if (caches) app.addHook('onClose', () => caches.close())
-  app.decorate('caches', caches ?? null)
+  if (caches) cachesOfApps.set(app, caches)
   app.decorate('registrationOpen', config.registrationOpen)
 
   const touches =

@@ -15,22 +15,20 @@ import {
 import { forgetDeviceTokens } from './device-tokens.js'
 import type { Members } from './members.js'
 import type { Sessions } from './sessions.js'
-import { checkNewUsername, checkUsername, type NewUsernameCheck } from './usernames.js'
+import { checkUsername } from './usernames.js'
 import {
-  deleteUser,
   findUserById,
   findUserByUsernameKey,
-  insertUser,
   replacePasswordHash,
   upgradePasswordHash,
-  usernameLooksTaken,
   type User,
 } from './users.js'
 
-// Registration, sign-in checks and changes to an account as plain functions: outcomes
-// a user can cause are values with a stable code; only the unexpected throws. What an
-// account change ends or changes elsewhere (sessions, member pages) is done through
-// the services that own it, which drop what memory keeps of it.
+// Sign-in checks and changes to an account as plain functions (registration:
+// registration.ts): outcomes a user can cause are values with a stable code; only the
+// unexpected throws. What an account change ends or changes elsewhere (sessions,
+// member pages) is done through the services that own it, which drop what memory
+// keeps of it.
 
 export interface AccountPolicy {
   passwordMinLength: number
@@ -45,66 +43,6 @@ export interface AccountServices {
   policy: AccountPolicy
   sessions: Sessions
   members: Members
-}
-
-export type RegistrationErrorCode =
-  | 'username_missing'
-  | 'username_length'
-  | 'username_characters'
-  | 'username_mixed_scripts'
-  | 'username_stacked_marks'
-  | 'username_taken'
-  | 'password_too_short'
-  | 'password_too_long'
-  | 'password_too_common'
-
-export type RegistrationResult =
-  | { ok: true; user: User }
-  | { ok: false; errors: { username?: RegistrationErrorCode; password?: RegistrationErrorCode } }
-
-/**
- * Both fields are checked, so the form names every problem at once. A new name
- * meets the look-alike rules too (checkNewUsername); `username_taken` covers a name
- * that only looks like a taken one.
- */
-export async function registerAccount(
-  { db, policy, members }: Pick<AccountServices, 'db' | 'policy' | 'members'>,
-  input: { username: string; password: string },
-  { now, lease }: { now: Date; lease: HashLease },
-): Promise<RegistrationResult> {
-  const name = checkNewUsername(input.username)
-  const password = checkPasswordPolicy(input.password, policy.passwordMinLength)
-  if (!name.ok || !password.ok) {
-    return {
-      ok: false,
-      errors: {
-        username: name.ok ? undefined : await refusal(db, name),
-        password: password.ok ? undefined : password.code,
-      },
-    }
-  }
-  const passwordHash = await hashPassword(input.password, policy.passwordHash, lease)
-  const inserted = await insertUser(db, {
-    username: name.username,
-    usernameKey: name.key,
-    passwordHash,
-    now,
-  })
-  if (!inserted.ok) return { ok: false, errors: { username: inserted.code } }
-  members.changed()
-  return inserted
-}
-
-/**
- * Why a name is refused. "аlice" beside "alice" breaks the one-script rule, but what
- * it tried is a taken name, and the form says so (409), as for "alicе" in one script.
- */
-async function refusal(
-  db: Queryable,
-  name: Extract<NewUsernameCheck, { ok: false }>,
-): Promise<RegistrationErrorCode> {
-  if ('skeleton' in name && (await usernameLooksTaken(db, name))) return 'username_taken'
-  return name.code
 }
 
 /**
@@ -222,11 +160,12 @@ export async function deleteAccount(
   if (!verified) return { ok: false, code: 'password_wrong' }
   const deleted = await db.transaction(async (tx) => {
     // Right, but changed meanwhile (`stale`: no guess); or the account is gone.
-    if (!(await deleteUser(tx, { userId, passwordVersion: user.passwordVersion }))) return false
+    if (!(await members.remove(tx, { userId, passwordVersion: user.passwordVersion }))) {
+      return false
+    }
     await sessions.endAll(userId, { tx }) // the rows went with the account; memory's go here
     return true
   })
   if (!deleted) return { ok: false, code: 'password_wrong', stale: true }
-  members.changed()
   return { ok: true }
 }

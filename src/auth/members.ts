@@ -1,9 +1,10 @@
-import type { Queryable } from '../db/database.js'
-import type { Member } from './users.js'
+import type { Queryable, Transaction } from '../db/database.js'
+import { deleteUser, insertUser, type Member } from './users.js'
 
-// The member list of the home page, and what this instance keeps of it. Whoever adds
-// or removes an account (accounts.ts) says so through `changed`, so this instance's
-// pages change at once; other instances hear through the change feed.
+// The members: the list of the home page, what this instance keeps of it, and the
+// verbs that add and remove accounts, which drop the kept pages themselves, so this
+// instance's pages change at once; other instances hear through the change feed (and
+// the legacy import, another process, reaches the pages only that way).
 
 export const MEMBERS_PAGE_SIZE = 50
 
@@ -51,13 +52,28 @@ export async function listMembers(
 
 export interface Members {
   page(afterId?: number): Promise<MembersPage>
-  /** Members were added or removed: this instance's kept pages go. */
-  changed(): void
+  /** insertUser, and the kept pages go. */
+  add(input: Parameters<typeof insertUser>[1]): ReturnType<typeof insertUser>
+  /**
+   * deleteUser inside `tx` (its sessions go with it, by cascade: end them through the
+   * session service in the same transaction), and the kept pages go once it commits.
+   */
+  remove(tx: Transaction, user: Parameters<typeof deleteUser>[1]): Promise<boolean>
 }
 
 export function createMembers({ db, known }: { db: Queryable; known?: KnownMemberPages }): Members {
+  const changed = () => known?.clear()
   return {
     page: (afterId) => listMembers(db, { afterId, known }),
-    changed: () => known?.clear(),
+    async add(input) {
+      const inserted = await insertUser(db, input)
+      if (inserted.ok) changed()
+      return inserted
+    },
+    async remove(tx, user) {
+      const removed = await deleteUser(tx, user)
+      if (removed) tx.afterCommit(changed)
+      return removed
+    },
   }
 }

@@ -2,9 +2,9 @@ import type { SessionPolicy } from '../config.js'
 import type { Queryable } from '../db/database.js'
 import { expiredSessionCutoffs, touchIntervalMs } from './session-lifetime.js'
 
-// The sessions table, statement by statement. Only the session service (sessions.ts)
-// and the purge call these: a session ended here and not there would stay honoured
-// by the memory of the instance that ended it.
+// The sessions table, statement by statement. Only the session service (sessions.ts,
+// session-validation.ts) and the purge call these: a session ended here and not there
+// would stay honoured by the memory of the instance that ended it.
 
 export interface Session {
   id: string

@@ -60,8 +60,10 @@ export async function validateSessionToken(
   const parsed = parseSessionToken(token)
   if (!parsed) return null
   const kept = known?.get(parsed.id)
-  // A kept copy's last_seen_at may lag behind another instance's touches, never lead
-  // them: if the copy says the session is alive, it is. If it says expired, ask the table.
+  // A kept copy's last_seen_at is this instance's last noted use: another instance may
+  // have seen a later one, and the batched write of this one may not have landed yet
+  // (or failed). Either way the session was in use then, so if the copy says it is
+  // alive, it is. If it says expired, ask the table.
   if (kept && !isSessionExpired(kept.session, now, policy)) {
     if (!sessionSecretMatches(parsed.secret, kept.secretHash)) return null
     await touchIfDue(db, kept.session, context)

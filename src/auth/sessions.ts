@@ -52,9 +52,10 @@ export interface Sessions {
   create(input: NewSession): Promise<SessionCreation>
   /** The session and user a cookie's token names, or null; notes the use (last_seen_at). */
   validate(token: string): Promise<SessionValidation | null>
-  /** Ends one session (sign-out). */
-  end(sessionId: string): Promise<void>
-  /** Ends one of the user's sessions; an id of another account's session is never touched. */
+  /**
+   * Ends one of the user's sessions (sign-out, revocation); an id of another account's
+   * session is never touched, so a route cannot end someone else's by mistake.
+   */
   endOne(userId: number, sessionId: string): Promise<boolean>
   /**
    * Ends every session of a user, or all but `except`; returns how many. Given `tx`,
@@ -140,11 +141,6 @@ export function createSessions({
 
     validate: (token) =>
       validateSessionToken(db, token, { now: clock(), policy, touch: touches?.touch, known }),
-
-    async end(sessionId) {
-      await deleteSessions(db, [sessionId])
-      forget([sessionId])
-    },
 
     async endOne(userId, sessionId) {
       const ended = await deleteSessions(db, [sessionId], { userId })

@@ -53,14 +53,33 @@ export async function withCommitHooks<T>(
   fn: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const hooks: Array<() => void> = []
-  const result = await run((tx) =>
-    fn({
-      query: (sql, params) => tx.query(sql, params),
-      exec: (sql) => tx.exec(sql),
-      afterCommit: (hook) => void hooks.push(hook),
-    }),
-  )
-  for (const hook of hooks) hook()
+  let open = true
+  const result = await run(async (tx) => {
+    try {
+      return await fn({
+        query: (sql, params) => tx.query(sql, params),
+        exec: (sql) => tx.exec(sql),
+        afterCommit(hook) {
+          // A hook added once the transaction is over would never run: a caller's bug.
+          if (!open) throw new Error('afterCommit on a transaction that has ended')
+          hooks.push(hook)
+        },
+      })
+    } finally {
+      open = false
+    }
+  })
+  // Every hook runs, even after one throws (each drops something of its own); the
+  // commit stands, and the failure is reported after them all, as a bug.
+  const failures: unknown[] = []
+  for (const hook of hooks) {
+    try {
+      hook()
+    } catch (error) {
+      failures.push(error)
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, 'an afterCommit hook failed')
   return result
 }
 

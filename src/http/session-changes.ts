@@ -69,7 +69,7 @@ export async function endSession(
   pages: PageSessions,
 ): Promise<void> {
   if (request.session) {
-    await pages.sessions.end(request.session.id)
+    await pages.sessions.endOne(request.session.userId, request.session.id)
     await recordAuthEvent(pages.db, {
       userId: request.session.userId,
       kind: 'signed_out',

@@ -5,6 +5,7 @@ import {
   isUniqueViolation,
   type Database,
   type Queryable,
+  type Transaction,
 } from '../../src/db/database.js'
 import { openPostgresDatabase } from '../../src/db/postgres.js'
 import { freePort } from '../helpers/child-server.js'
@@ -312,20 +313,25 @@ for (const engine of engines) {
         assert.deepEqual(await itemNames(), [])
       })
 
-      test('afterCommit runs once the commit is visible, before transaction() resolves', async () => {
+      test('afterCommit runs once, with the row committed, before transaction() resolves', async () => {
         let runs = 0
         let resolved = false
+        let seenFromOutside: Promise<string[]> | undefined
         const pending = db.transaction(async (tx) => {
           await tx.query(`INSERT INTO items (name) VALUES ('kept')`)
           tx.afterCommit(() => {
             assert.equal(resolved, false, 'before the caller goes on')
             runs++
+            // Outside the transaction: on a pool another connection, which sees only
+            // what has committed. (A hook run before the COMMIT could still race it
+            // here; the two tests below, where no commit happens, are what catch that.)
+            seenFromOutside = itemNames()
           })
         })
         void pending.then(() => (resolved = true))
         await pending
         assert.equal(runs, 1, 'once')
-        assert.deepEqual(await itemNames(), ['kept'])
+        assert.deepEqual(await seenFromOutside, ['kept'], 'the row was committed when it ran')
       })
 
       test('afterCommit never runs when the transaction rolls back', async () => {
@@ -339,6 +345,48 @@ for (const engine of engines) {
         )
         assert.equal(ran, false)
         assert.deepEqual(await itemNames(), [])
+      })
+
+      test('afterCommit never runs when the COMMIT itself fails (a deferred constraint)', async () => {
+        await db.exec(
+          `DROP TABLE IF EXISTS deferred_items;
+           CREATE TABLE deferred_items (name text UNIQUE DEFERRABLE INITIALLY DEFERRED)`,
+        )
+        let ran = false
+        const error = await settle(
+          db.transaction(async (tx) => {
+            tx.afterCommit(() => (ran = true))
+            await tx.query(`INSERT INTO deferred_items (name) VALUES ('twice'), ('twice')`)
+          }),
+        )
+        assert.ok(error instanceof Error, 'the transaction rejects')
+        assert.equal(ran, false, 'no hook after a failed commit')
+        await db.exec('DROP TABLE deferred_items')
+      })
+
+      test('every afterCommit hook runs even when one throws; the commit stands and the failure is reported', async () => {
+        const ran: string[] = []
+        const error = await settle(
+          db.transaction(async (tx) => {
+            await tx.query(`INSERT INTO items (name) VALUES ('committed')`)
+            tx.afterCommit(() => {
+              ran.push('first')
+              throw new Error('a broken hook')
+            })
+            tx.afterCommit(() => void ran.push('second'))
+          }),
+        )
+        assert.ok(error instanceof AggregateError, 'reported')
+        assert.deepEqual(ran, ['first', 'second'])
+        assert.deepEqual(await itemNames(), ['committed'])
+      })
+
+      test('afterCommit on a transaction that has ended throws rather than never running', async () => {
+        let leaked: Transaction | undefined
+        await db.transaction(async (tx) => {
+          leaked = tx
+        })
+        assert.throws(() => leaked!.afterCommit(() => {}), /ended/)
       })
     })
 

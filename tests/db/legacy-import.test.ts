@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { registerAccount } from '../../src/auth/accounts.js'
+import { registerAccount } from '../../src/auth/registration.js'
 import { authenticate, underLease } from '../helpers/hash-lease.js'
 import type { Queryable } from '../../src/db/database.js'
 import { importLegacyUsers, type ImportOptions } from '../../src/legacy-import/import-users.js'

@@ -170,7 +170,7 @@ for (const engine of engines) {
         const ada = await addUser('Ada')
         const first = await addSession(ada)
         const second = await addSession(ada)
-        await createSessions({ db, policy, clock: () => NOW }).end(first.session.id)
+        await createSessions({ db, policy, clock: () => NOW }).endOne(ada.id, first.session.id)
         assert.deepEqual(await sessionIds(), [second.session.id])
         assert.equal(await validateSessionToken(db, first.token, { now: NOW, policy }), null)
       })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { registerAccount } from '../../src/auth/accounts.js'
+import { registerAccount } from '../../src/auth/registration.js'
 import { findConfusableNames } from '../../src/auth/confusable-names.js'
 import { fillUsernameSkeletons } from '../../src/auth/fill-username-skeletons.js'
 import { hashPassword } from '../../src/auth/passwords.js'

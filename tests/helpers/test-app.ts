@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, cachesOf } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
 import { openTestDatabase, type EngineName } from './databases.js'
@@ -54,7 +54,7 @@ export async function startTestApp(
       await close()
     },
     async caughtUp() {
-      await app.caches?.caughtUp()
+      await cachesOf(app)?.caughtUp()
     },
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, cachesOf } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
@@ -118,7 +118,7 @@ describe(
       const cookies = new Map(member.jar)
       for (const instance of [one, two]) {
         // After a test that froze its notifications, an instance listens anew within ~1 s.
-        const caches = instance.app.caches!
+        const caches = cachesOf(instance.app)!
         await msUntil(() =>
           caches.caughtUp().then(
             () => true,
@@ -127,7 +127,7 @@ describe(
         )
         assert.ok(await isSignedIn(instance.client(cookies)))
         // The next page view is answered from memory: the test is about the cache.
-        assert.ok(instance.app.caches!.sessions.get(sessionIdOf(cookies)), 'kept in memory')
+        assert.ok(cachesOf(instance.app)!.sessions.get(sessionIdOf(cookies)), 'kept in memory')
       }
       return cookies
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { registerAccount } from '../../src/auth/accounts.js'
+import { registerAccount } from '../../src/auth/registration.js'
 import { TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { underLease } from '../helpers/hash-lease.js'

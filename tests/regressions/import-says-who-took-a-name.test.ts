@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { registerAccount } from '../../src/auth/accounts.js'
+import { registerAccount } from '../../src/auth/registration.js'
 import { importLegacyUsers } from '../../src/legacy-import/import-users.js'
 import type { ImportReport } from '../../src/legacy-import/report.js'
 import { formatImportReport } from '../../src/cli/import-legacy-report.js'

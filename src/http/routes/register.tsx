@@ -1,10 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import {
-  registerAccount,
-  type AccountServices,
-  type RegistrationErrorCode,
-} from '../../auth/accounts.js'
+import type { AccountServices } from '../../auth/accounts.js'
+import { registerAccount, type RegistrationErrorCode } from '../../auth/registration.js'
 import { clientAddressKey } from '../../auth/client-address.js'
 import { recordAuthEvent } from '../../auth/events.js'
 import type { HashLease } from '../../auth/hash-queue.js'
