@@ -5,8 +5,7 @@ import type { Queryable } from '../db/database.js'
 // browser that signed in to an account carries a token for it. With a live token for
 // the name it types, a sign-in counts on that device's own counter instead of the
 // account's, so strangers holding the account counter over its limit cannot keep the
-// owner out (issue 9, finding 6); the device's counter holds its own guesses to the
-// name + address limit.
+// owner out; the device's counter holds its own guesses to the name + address limit.
 //
 // A token is good while two things hold:
 // - its signature (server secret) checks: a forged or altered cookie costs no query;
