@@ -4,8 +4,9 @@ import { isIP } from 'node:net'
 // host usually holds a whole /64 (RFC 4291 §2.5.4, RFC 8981 privacy addresses) and
 // one home or small site a /56 (RIPE-690), so counting single IPv6 addresses, or
 // /64s, would give one customer 2^64, or 256, fresh budgets; a /56 counts as one
-// address (a review of issue 9 filled the line of hashes from the /56s of one /48). An IPv4-mapped IPv6 address (a dual-stack socket) is its
-// IPv4 address.
+// address. One site may still hold a /48, whose 256 /56s could together fill the
+// line of hashes: clientNetworkKey groups them for a share of their own. An
+// IPv4-mapped IPv6 address (a dual-stack socket) is its IPv4 address.
 
 /** What a request without a usable address counts as (a forged X-Forwarded-For). */
 export const UNKNOWN_ADDRESS = 'unknown'

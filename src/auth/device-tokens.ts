@@ -5,8 +5,7 @@ import type { Queryable } from '../db/database.js'
 // browser that signed in to an account carries a token for it. With a live token for
 // the name it types, a sign-in counts on that device's own counter instead of the
 // account's, so strangers holding the account counter over its limit cannot keep the
-// owner out (issue 9, finding 6); the device's counter holds its own guesses to the
-// name + address limit.
+// owner out; the device's counter holds its own guesses to the name + address limit.
 //
 // A token is good while two things hold:
 // - its signature (server secret) checks: a forged or altered cookie costs no query;
@@ -141,10 +140,16 @@ export async function issueDeviceToken(
   return [entry, ...others].slice(0, ACCOUNTS_PER_BROWSER).join('~')
 }
 
-/** A password change: every device token of the account is void (its version moved on). */
-export async function forgetDeviceTokens(db: Queryable, userId: number): Promise<void> {
+/**
+ * Deletes every device_tokens row of the account. A password change calls it: the
+ * tokens are void anyway (their password version moved on), and this drops the rows.
+ */
+export async function deleteDeviceTokensOfUser(db: Queryable, userId: number): Promise<void> {
   await db.query('DELETE FROM device_tokens WHERE user_id = $1', [userId])
 }
+
+/** @deprecated use deleteDeviceTokensOfUser */
+export const forgetDeviceTokens = deleteDeviceTokensOfUser
 
 /** For the purge: deletes up to `limit` expired tokens; returns how many. */
 export async function deleteExpiredDeviceTokens(

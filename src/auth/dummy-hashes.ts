@@ -6,7 +6,7 @@ import { dummyPasswordHash } from './passwords.js'
 // The verification an unknown name costs stands in for a real account's (docs/contract.md:
 // time must not tell which names exist). After a change of the argon2 parameters,
 // accounts not yet upgraded verify at their old cost, so a dummy at the current
-// parameters alone would tell them from unknown names (issue 9, finding 7). So each
+// parameters alone would let a prober's timing tell them from unknown names. So each
 // unknown name is given, for good, one of the parameter sets the table holds, drawn
 // by the name's digest with the weight of that set's share of the accounts: to a
 // prober, an unknown name behaves like an account of a random age, the same on every
@@ -95,8 +95,9 @@ export class DummyHashes {
    * Counts the parameter sets, takes the census at once, and then makes the dummies
    * it needs. The census is taken before the dummies are made: were it taken only
    * once they were, a making that failed would leave the census empty, and unknown
-   * names would all cost the current parameters (review of issue 9). Rejects when the
-   * count or a making fails; the caller tries again soon.
+   * names would all cost the current parameters, told by their time from accounts
+   * with older hashes. Rejects when the count or a making fails; the caller tries
+   * again soon.
    */
   async refresh(db: Queryable): Promise<void> {
     const counting = countHashParameters(db)

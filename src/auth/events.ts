@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js'
 
-// The account's security log (issue: auth events). What happened, when, from where;
-// never a password or a token.
+// The account's security log, so its owner can see what was done to the account:
+// what happened, when, from where; never a password or a token.
 
 export const AUTH_EVENT_KINDS = [
   'registered',

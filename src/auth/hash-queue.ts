@@ -1,7 +1,7 @@
 import { clientNetworkKey } from './client-address.js'
 
-// The line of password hashes, shared fairly (issue 9, findings 2 and 3, and the
-// reviews of its fix).
+// The line of password hashes, shared fairly, so that a flood from a few clients
+// cannot make everyone else's sign-ins wait or fail with 503.
 //
 // argon2 is the one costly thing a client can make Logon do, so the line in front of
 // it is what a flood fights over. The rules:
@@ -168,8 +168,9 @@ export class FairHashQueue {
    * Runs one of the app's own hashes (the dummies of dummy-hashes.ts) without a
    * place in the line: never refused, it waits its turn among the running hashes
    * like any claimant's. It is outside the line's length because requests wait for
-   * it while holding their places: refused when the line is full, it left the census
-   * empty (review of issue 9), and a place it had to wait for could be held by the
+   * it while holding their places: refused when the line is full, it would leave the
+   * census empty (unknown names then cost only the current parameters, which their
+   * time gives away), and a place it had to wait for could be held by the
    * very requests waiting for it. There is at most one per parameter set the table
    * holds, made once per process.
    */

@@ -12,12 +12,12 @@ import {
 import { retryAfterSeconds } from './limit-waits.js'
 
 // Every verification of a password goes through here (docs/contract.md "Sign-in limits":
-// sign-in, password change, account deletion, and the steps later issues add), so
-// each one is limited the same way (issue 9, finding 2):
+// sign-in, password change, account deletion, and any later step that checks one),
+// so each one is limited the same way and no form is a way to guess without limit:
 // 0. a read of the limits: an attempt they would refuse is refused (429) before it
 //    takes a place in the line, so an address that has spent its failures holds no
-//    place at all, however hard it tries (review of issue 9: a few dozen addresses
-//    filled the line);
+//    place at all, however hard it tries, and a few dozen such addresses cannot
+//    fill the line;
 // 1. a place in the fair line of hashes (hash-queue.ts): a full line throws
 //    PasswordHashingBusyError (503); a client over its share is refused (429);
 //    nothing is counted for either;
@@ -25,9 +25,9 @@ import { retryAfterSeconds } from './limit-waits.js'
 //    looked at (sign-in-limits.ts); over a limit it is refused (429);
 // 3. the check runs under the lease. A success settles the counters; a failure
 //    keeps its count; an error (the database or the line failing under it) gives
-//    the count back, so that a busy spell never becomes a lockout (finding 3). So
-//    does a check that was `stale`: the password was right but changed while it was
-//    checked (a race lost to a password change), which is no guess.
+//    the count back, so that a busy spell never becomes a lockout. So does a check
+//    that was `stale`: the password was right but changed while it was checked (a
+//    race lost to a password change), which is no guess.
 
 export interface PasswordAttemptContext {
   db: Queryable

@@ -1,8 +1,8 @@
 import type { Queryable } from '../db/database.js'
 import { retryAfterSeconds, type AttemptDecision } from './limit-waits.js'
 
-// Registrations per client address (issue 3; docs/contract.md: never limited below 200
-// a minute). A plain count per fixed one-minute window, in the attempt_limits table
+// Registrations per client address (docs/contract.md: never limited below 200 a
+// minute). A plain count per fixed one-minute window, in the attempt_limits table
 // so that every instance shares it: enough to stop one address from filling the
 // members list or keeping the server busy hashing, far above what people need.
 

@@ -34,7 +34,7 @@ export function countersOf(subject: SignInSubject, limits: SignInLimits): Counte
     waits: waits ?? waitsByFailureCount({ ...limits, maxFailures: limit.maxFailures }),
   })
   // Every sign-in let through counts here, success or not: a flood of right
-  // passwords costs its sender waits, not the sessions table (issue 9, finding 2).
+  // passwords costs its sender waits instead of filling the sessions table.
   const rate: FailureLimit = { maxFailures: limits.signInsPerAddressPerMinute, windowSeconds: 60 }
   const rateWaits = waitsByFailureCount({
     maxFailures: rate.maxFailures,

@@ -53,7 +53,7 @@ const deleteStatement =
  * address. address_sign_ins keeps it: it counts successes too. A success through a
  * device token leaves the account counter as it is: it says what strangers have
  * tried, and clearing it at each of the owner's sign-ins would give them the
- * account's limit again each time (review of issue 9).
+ * account's limit again each time.
  */
 export async function settleSuccessfulSignIn(
   db: Queryable,
@@ -72,7 +72,7 @@ export async function settleSuccessfulSignIn(
 /**
  * An attempt that was counted but never judged (the database or the line of hashes
  * failed under it) gives its count back on every counter it counted on: a busy
- * spell must not turn into a lockout (issue 9, finding 3).
+ * spell must not turn into a lockout.
  */
 export async function giveBackSignInAttempt(
   db: Queryable,

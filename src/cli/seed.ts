@@ -1,5 +1,6 @@
 import { fillUsernameSkeletons } from '../auth/fill-username-skeletons.js'
 import { hashPassword } from '../auth/passwords.js'
+import { absoluteExpiry } from '../auth/session-lifetime.js'
 import { generateSessionTokens, hashSessionSecret } from '../auth/tokens.js'
 import { usernameSkeleton } from '../auth/username-skeleton.js'
 import type { Config } from '../config.js'
@@ -84,6 +85,10 @@ function memberName(n: number): string {
 }
 
 async function seedSessions(db: Database, sessions: number, config: Config) {
+  // Times as sign-in sets them (src/auth/sessions.ts): one `now` for every seeded
+  // session, its absolute limit by absoluteExpiry, passed to each chunk as two values.
+  const now = new Date()
+  const expiresAt = absoluteExpiry(now, false, config.session)
   for (let done = 0; done < sessions; done += CHUNK) {
     const size = Math.min(CHUNK, sessions - done)
     // Tokens made as sign-in makes them (src/auth/tokens.ts). Only the id and the hash
@@ -96,12 +101,13 @@ async function seedSessions(db: Database, sessions: number, config: Config) {
          SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE username_key ~ '${MEMBER_KEY}')
        INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at,
                              remember, user_agent, ip)
-       SELECT id, decode(hash, 'hex'), ids[1 + (n - 1 + $2::int) % cardinality(ids)],
-              now(), now(), now() + make_interval(secs => $1), false, 'seed', NULL
-         FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS made (id, hash, n)
+       SELECT id, decode(hash, 'hex'), ids[1 + (n - 1 + $3::int) % cardinality(ids)],
+              $1::timestamptz, $1::timestamptz, $2::timestamptz, false, 'seed', NULL
+         FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS made (id, hash, n)
               CROSS JOIN members`,
       [
-        config.session.absoluteTimeoutSeconds,
+        now,
+        expiresAt,
         done,
         tokens.map((t) => t.id),
         tokens.map((t) => hashSessionSecret(t.secret).toString('hex')),

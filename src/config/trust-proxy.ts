@@ -6,7 +6,8 @@ import { z } from 'zod'
  * proxies in a row; or a comma list of the proxies' addresses and CIDR ranges.
  * Fastify (through @fastify/proxy-addr) then walks X-Forwarded-For from the right,
  * past the trusted hops only, so the client address is the entry the nearest
- * untrusted hop appended: never one the client wrote (security review, issue 9).
+ * untrusted hop appended: never one the client wrote, which would let it name a fresh
+ * address for the sign-in limits at each request and a false one in the security log.
  * `true` is not Fastify's `true`, which trusts every hop and takes the left-most
  * entry, the one the client wrote.
  */

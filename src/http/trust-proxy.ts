@@ -11,7 +11,7 @@ import type { Config } from '../config.js'
  *
  * Either way X-Forwarded-For is read from the right, past the trusted hops only: the
  * client address is the entry the outermost trusted proxy appended, never the
- * left-most one a client can write (issue 9, finding 1).
+ * left-most one a client can write to get a fresh sign-in limit at each request.
  */
 export function fastifyTrustProxy(
   trustProxy: Config['trustProxy'],

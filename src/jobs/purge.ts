@@ -19,9 +19,9 @@ async function inBatches(deleteBatch: () => Promise<number>): Promise<void> {
 }
 
 /**
- * One purge run: expired sessions and device tokens, old auth events, and, given the longest window
- * of the sign-in and registration limits (longestLimitWindowSeconds), their
- * counters that count for nothing any more.
+ * One purge run: expired sessions and device tokens, old auth events, and, given the
+ * longest window of the sign-in and registration limits (`attemptLimitWindowSeconds`,
+ * from longestLimitWindowSeconds), their counters that count for nothing any more.
  */
 export async function purgeOnce({
   db,
@@ -47,10 +47,13 @@ export async function purgeOnce({
 }
 
 /**
- * Deletes expired sessions and old events every `intervalMs`, in bounded batches
- * so one run never holds locks long. Validation already refuses
- * expired rows; this only keeps the tables from growing forever. Failures are
- * logged and retried at the next run; runs never overlap.
+ * Runs purgeOnce every `intervalMs`: deletes expired sessions (absolute or idle
+ * expiry), expired device tokens, auth events older than AUTH_EVENT_RETENTION_DAYS,
+ * and, given `attemptLimitWindowSeconds`, the sign-in and registration attempt
+ * counters whose window and wait are over. Each in bounded batches so one run never
+ * holds locks long. Validation already refuses expired sessions and tokens, and an
+ * ended counter changes no decision; this only keeps the tables from growing
+ * forever. Failures are logged and retried at the next run; runs never overlap.
  */
 export function startPurge(opts: {
   db: Database

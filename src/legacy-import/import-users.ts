@@ -9,7 +9,7 @@ import { findSharedNames } from './shared-names.js'
 import type { LegacySource } from './source.js'
 import { judgeRow, type Candidate } from './verdict.js'
 
-// Import from the original lesson app (issue 3): its `login(username, password)`
+// Import from the original lesson app: its `login(username, password)`
 // table held plain-text passwords. Each row becomes a Logon account with an argon2id
 // hash, or is skipped with a stable reason. Never a password in a report.
 //

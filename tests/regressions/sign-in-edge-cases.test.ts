@@ -5,7 +5,8 @@ import { engines } from '../helpers/databases.js'
 import { sessionRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
-// Found in review; each case once answered wrongly.
+// Found in review; each case once answered wrongly, and each test's name states the
+// answer it must give now.
 
 const PASSWORD = 'a long and uncommon passphrase'
 

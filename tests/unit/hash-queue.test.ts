@@ -3,8 +3,10 @@ import { describe, test } from 'node:test'
 import { clientAddressKey, clientNetworkKey } from '../../src/auth/client-address.js'
 import { FairHashQueue, type HashLease } from '../../src/auth/hash-queue.js'
 
-// The fair line of hashes (issue 9, findings 2 and 3, and its review): shares per
-// network and per account, a part kept for networks holding none, round-robin.
+// The fair line of hashes (issue 9, findings 2 and 3, and its review). A flood of
+// password checks from a few clients once filled the line, and everyone else's
+// sign-ins got 503. Now: shares per network and per account, a part kept for networks
+// holding none, round-robin.
 
 function admitAll(queue: FairHashQueue, address: string, count: number, account?: string) {
   const leases: HashLease[] = []

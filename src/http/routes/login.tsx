@@ -102,7 +102,8 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
         { policy: opts.accounts.policy, lease },
       )
       if (!result.ok) return result
-      // Refused when the password changed since it was verified (issue 9, finding 4).
+      // Refused when the password changed since it was verified: an old password must
+      // not win a session by racing its change.
       const started = await startSession(
         request,
         reply,

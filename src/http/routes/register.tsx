@@ -71,7 +71,8 @@ export async function registerRoutes(app: FastifyInstance, opts: RegisterRouteOp
   async function handleRegister(request: FastifyRequest, reply: FastifyReply) {
     const at = now()
     // A fair place in the line of hashes first (hash-queue.ts): one address cannot
-    // fill it, and a request refused for load has counted nothing (issue 9).
+    // fill it and keep everyone else from hashing, and a request refused for load has
+    // counted nothing against the address's registrations.
     const admission = admitClientHashing(opts.limits, { address: clientAddressKey(request.ip) })
     if (!admission.ok) {
       return showForm(request, reply, 429, {
