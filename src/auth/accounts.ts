@@ -12,7 +12,7 @@ import {
   PASSWORD_MAX_LENGTH,
   verifyPasswordHash,
 } from './passwords.js'
-import { forgetDeviceTokens } from './device-tokens.js'
+import { deleteDeviceTokensOfUser } from './device-tokens.js'
 import type { Members } from './members.js'
 import type { Sessions } from './sessions.js'
 import { checkUsername } from './usernames.js'
@@ -139,7 +139,7 @@ export async function changePassword(
     })
     if (version === null) return null
     await sessions.endAll(userId, { except: currentSessionId, tx })
-    await forgetDeviceTokens(tx, userId)
+    await deleteDeviceTokensOfUser(tx, userId)
     await recordAuthEvent(tx, { userId, kind: 'password_changed', at: now, ...origin })
     return version
   })

@@ -148,9 +148,6 @@ export async function deleteDeviceTokensOfUser(db: Queryable, userId: number): P
   await db.query('DELETE FROM device_tokens WHERE user_id = $1', [userId])
 }
 
-/** @deprecated use deleteDeviceTokensOfUser */
-export const forgetDeviceTokens = deleteDeviceTokensOfUser
-
 /** For the purge: deletes up to `limit` expired tokens; returns how many. */
 export async function deleteExpiredDeviceTokens(
   db: Queryable,
