@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { randomBytes } from 'node:crypto'
 import type { JSX } from 'preact'
-import type { Translate } from '../i18n/translate.js'
 import type { PageContext } from '../views/page-context.js'
 import { renderDocument } from '../views/render.js'
 import { pageContext, sendHtml, sendPage } from './pages.js'
@@ -14,6 +13,7 @@ const TOKEN_MARKER = `csrf-token-${randomBytes(16).toString('hex')}`
 const PLAIN_TOKEN = /^[\w-]+$/
 
 type Halves = readonly [before: string, after: string]
+const MAX_KEPT = 16
 
 /**
  * A form page as a signed-out visitor first sees it (the sign-in and registration
@@ -25,15 +25,18 @@ type Halves = readonly [before: string, after: string]
  */
 export class BlankForm {
   readonly #page: (ctx: PageContext) => JSX.Element
-  // Per language (one translator each); null: the token is not in the page exactly once.
-  readonly #halves = new WeakMap<Translate, Halves | null>()
+  // Per language and path; null: the token is not in the page exactly once.
+  readonly #halves = new Map<string, Halves | null>()
 
   constructor(page: (ctx: PageContext) => JSX.Element) {
     this.#page = page
   }
 
   send(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const ctx = pageContext(request, reply)
+    // The switcher comes back to the form itself: a query the route ignored is not
+    // kept, so one visitor's URL never lands in the page kept for everyone.
+    const full = pageContext(request, reply)
+    const ctx = { ...full, path: full.path.split(/[?#]/)[0]! }
     if (ctx.user !== null || !PLAIN_TOKEN.test(ctx.csrfToken)) {
       return sendPage(reply, 200, this.#page(ctx))
     }
@@ -43,13 +46,16 @@ export class BlankForm {
   }
 
   #halvesFor(ctx: PageContext): Halves | null {
-    let halves = this.#halves.get(ctx.t)
+    const key = `${ctx.t.locale} ${ctx.path}`
+    let halves = this.#halves.get(key)
     if (halves === undefined) {
+      // A handful of paths and languages; more would be a bug, not a reason to grow.
+      if (this.#halves.size >= MAX_KEPT) return null
       const parts = renderDocument(this.#page({ ...ctx, csrfToken: TOKEN_MARKER })).split(
         TOKEN_MARKER,
       )
       halves = parts.length === 2 ? [parts[0]!, parts[1]!] : null
-      this.#halves.set(ctx.t, halves)
+      this.#halves.set(key, halves)
     }
     return halves
   }

@@ -11,7 +11,7 @@ import { DatabaseUnavailableError } from '../db/database.js'
 import { translator, type MessageKey } from '../i18n/translate.js'
 import type { PageContext } from '../views/page-context.js'
 import { ErrorPage } from '../views/error-page.js'
-import { sendPage, translatorFor } from './pages.js'
+import { pagePathOf, sendPage, translatorFor } from './pages.js'
 import { baselineSecurityHeaders } from './security-headers.js'
 
 // One error handler at the edge: 4xx keep their status with a short
@@ -44,10 +44,11 @@ const MESSAGE_BY_STATUS: Record<number, MessageKey> = {
 function errorPageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
   const t = translatorFor(request)
   const registrationOpen = request.server.registrationOpen
+  const path = pagePathOf(request)
   if (request.user && typeof reply.generateCsrf === 'function') {
-    return { t, user: request.user, csrfToken: reply.generateCsrf(), registrationOpen }
+    return { t, user: request.user, csrfToken: reply.generateCsrf(), registrationOpen, path }
   }
-  return { t, user: null, csrfToken: '', registrationOpen }
+  return { t, user: null, csrfToken: '', registrationOpen, path }
 }
 
 function sendErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number) {
@@ -65,6 +66,7 @@ function sendPlain(
   return reply
     .code(statusCode)
     .header('cache-control', 'no-store')
+    .header('vary', 'Accept-Language, Cookie')
     .type('text/plain; charset=utf-8')
     .send(translatorFor(request)(key))
 }

@@ -1,14 +1,23 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { JSX } from 'preact'
-import { translator, type Translate } from '../i18n/translate.js'
 import type { PageContext } from '../views/page-context.js'
 import { renderDocument } from '../views/render.js'
+import { translatorFor } from './language.js'
+import { safeNextPath } from './next-path.js'
 
-const t: Translate = translator('en')
+export { translatorFor }
 
-/** The words for this request (one language for now; the catalog is ready for more). */
-export function translatorFor(_request: FastifyRequest): Translate {
-  return t
+/**
+ * The page an answer stands for, where the language switcher comes back to: the
+ * address itself for a GET; for a form's answer, the page the form is on (a GET of
+ * /account/password is no page).
+ */
+export function pagePathOf(request: FastifyRequest): string {
+  const path = safeNextPath(request.url) ?? '/'
+  if (request.method === 'GET' || request.method === 'HEAD') return path
+  if (path.startsWith('/account')) return '/account'
+  if (path.startsWith('/regist')) return '/register'
+  return path.split('?')[0]!
 }
 
 /** The context every page receives: words, the signed-in user, a form token. */
@@ -18,6 +27,7 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply): PageC
     user: request.user,
     csrfToken: reply.generateCsrf(),
     registrationOpen: request.server.registrationOpen,
+    path: pagePathOf(request),
   }
 }
 
@@ -32,6 +42,8 @@ export function sendHtml(reply: FastifyReply, statusCode: number, html: string):
       .code(statusCode)
       // Pages name the signed-in user and carry form tokens: no shared cache may keep them.
       .header('cache-control', 'no-store')
+      // And their language follows these two: a cache must not give one reader's to another.
+      .header('vary', 'Accept-Language, Cookie')
       .type('text/html; charset=utf-8')
       .send(html)
   )

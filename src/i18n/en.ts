@@ -6,6 +6,7 @@ export const en = {
   'nav.register': 'Register',
   'nav.signOut': 'Sign out',
   'nav.skipToContent': 'Skip to content',
+  'nav.language': 'Language',
 
   'home.title': 'Home',
   'home.signedInAs': 'Signed in as {name}',

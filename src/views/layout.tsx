@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact'
+import { LanguageSwitcher } from './language-switcher.js'
 import type { PageContext } from './page-context.js'
 import { PostForm } from './post-form.js'
 
@@ -13,7 +14,7 @@ export function Layout({
 }) {
   const { t, user } = ctx
   return (
-    <html lang="en">
+    <html lang={t.locale}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -65,6 +66,9 @@ export function Layout({
           </nav>
         </header>
         <main id="main">{children}</main>
+        <footer>
+          <LanguageSwitcher ctx={ctx} />
+        </footer>
       </body>
     </html>
   )

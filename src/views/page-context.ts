@@ -8,4 +8,6 @@ export interface PageContext {
   csrfToken: string
   /** false with REGISTRATION=closed: no page offers to create an account. */
   registrationOpen: boolean
+  /** The local path of the page, where the language switcher comes back to. */
+  path: string
 }

@@ -1,4 +1,4 @@
-import { translator, type MessageKey } from '../../src/i18n/translate.js'
+import { translator, type MessageKey, type Translate } from '../../src/i18n/translate.js'
 import { decodeEntities } from './client.js'
 
 // What a test reads off a rendered page, through the hooks the views give (ids,
@@ -7,12 +7,8 @@ import { decodeEntities } from './client.js'
 // tests get are in English, the default language, so a key is compared with its
 // English message as the catalog has it at the time.
 
-const t = translator('en')
-
 /** The message of `key` as a page in English shows it (before HTML escaping). */
-export function message(key: MessageKey, params?: Record<string, string | number>): string {
-  return t(key, params)
-}
+export const message: Translate = translator('en')
 
 /** Whether the page shows the message of `key` anywhere in its text. */
 export function showsMessage(

@@ -25,6 +25,7 @@ const ctxFor = (csrfToken: string) => ({
   user: null,
   csrfToken,
   registrationOpen: true,
+  path: '/login',
 })
 
 test('each visitor gets the full render of the empty sign-in form, with a token of their own', async () => {

@@ -9,7 +9,13 @@ import { renderDocument } from '../../src/views/render.js'
 // (dangerouslySetInnerHTML): it must stay escaped and stay per page.
 
 const t = translator('en')
-const ctx = { t, user: { id: 1, username: 'viewer' }, csrfToken: 'token', registrationOpen: true }
+const ctx = {
+  t,
+  user: { id: 1, username: 'viewer' },
+  csrfToken: 'token',
+  registrationOpen: true,
+  path: '/',
+}
 const HOSTILE = `<img src=x onerror="alert(1)">&'`
 
 function page(members: readonly Member[]) {

@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { chooseLocale, LANGUAGE_COOKIE } from '../i18n/negotiate.js'
+import { LOCALES, translator, type Translate } from '../i18n/translate.js'
+import { safeNextPath } from './next-path.js'
+
+// The language of each answer, and the switcher's address. Links, not a form: they
+// work on every page without JavaScript, error pages included (which have no form
+// token), and a language is nothing an attacker gains by choosing for someone.
+
+const ONE_YEAR_SECONDS = 365 * 86_400
+
+/** The words for this request: the `lang` cookie, else Accept-Language, else English. */
+export function translatorFor(request: FastifyRequest): Translate {
+  return translator(
+    chooseLocale({
+      // Undefined where the cookie plugin has not run (an answer before routing).
+      cookie: (request.cookies as Record<string, string | undefined> | undefined)?.[
+        LANGUAGE_COOKIE
+      ],
+      acceptLanguage: request.headers['accept-language'],
+    }),
+  )
+}
+
+const switchQuery = z.object({ next: z.string().max(2048).optional() }).catch({})
+
+export async function languageRoutes(
+  app: FastifyInstance,
+  { cookieSecure }: { cookieSecure: boolean },
+) {
+  app.get<{ Params: { locale: string } }>('/language/:locale', (request, reply) => {
+    const locale = LOCALES.find((known) => known === request.params.locale)
+    const next = safeNextPath(switchQuery.parse(request.query).next) ?? '/'
+    if (locale === undefined) return reply.redirect(next, 303)
+    reply.setCookie(LANGUAGE_COOKIE, locale, {
+      path: '/',
+      maxAge: ONE_YEAR_SECONDS,
+      sameSite: 'lax',
+      httpOnly: true,
+      secure: cookieSecure,
+    })
+    return reply.header('cache-control', 'no-store').redirect(next, 303)
+  })
+}
