@@ -1,4 +1,14 @@
-import type { Translate } from '../i18n/translate.js'
+import type { Locale, Translate } from '../i18n/translate.js'
+
+/** One formatter per language, made on first use (making one costs far more than using it). */
+function perLocale<T>(make: (locale: Locale) => T): (locale: Locale) => T {
+  const made = new Map<Locale, T>()
+  return (locale) => {
+    let formatter = made.get(locale)
+    if (formatter === undefined) made.set(locale, (formatter = make(locale)))
+    return formatter
+  }
+}
 
 /** A moment as "2026-01-01 12:00 UTC" inside <time datetime>, for machines and people. */
 export function Time({ date }: { date: Date }) {
@@ -6,7 +16,9 @@ export function Time({ date }: { date: Date }) {
   return <time datetime={date.toISOString()}>{text}</time>
 }
 
-const plural = new Intl.PluralRules('en')
+// The catalogs hold a .one and an .other form of each counted message; a language
+// whose rules know no 'one' (Chinese) gets .other for every number.
+const pluralRules = perLocale((locale) => new Intl.PluralRules(locale))
 const UNITS = [
   ['days', 86400],
   ['hours', 3600],
@@ -18,5 +30,6 @@ const UNITS = [
 export function formatDuration(seconds: number, t: Translate): string {
   const [unit, size] = UNITS.find(([, size]) => seconds % size === 0) ?? UNITS[3]
   const n = seconds / size
-  return t(`duration.${unit}.${plural.select(n) === 'one' ? 'one' : 'other'}`, { n })
+  const form = pluralRules(t.locale).select(n) === 'one' ? 'one' : 'other'
+  return t(`duration.${unit}.${form}`, { n })
 }
