@@ -15,13 +15,13 @@ export const en = {
     'Sign in to see the members, or create an account: it takes a name and a password.',
   'home.members': 'Members',
   'home.membersEmpty': 'No more members.',
-  'home.joined': 'joined',
+  'home.joined': 'joined {date}',
   'home.next': 'Next page',
   'home.first': 'First page',
 
   'register.title': 'Create an account',
   'register.submit': 'Create account',
-  'register.haveAccount': 'Already have an account?',
+  'register.haveAccount': 'Already have an account? {link}',
   'register.closed': 'New accounts cannot be created at the moment.',
   'register.usernameHint': '2 to 32 letters, digits, "_", "-" or ".".',
   'register.passwordHint':
@@ -30,7 +30,7 @@ export const en = {
   'login.title': 'Sign in',
   'login.submit': 'Sign in',
   'login.remember': 'Keep me signed in on this device',
-  'login.noAccount': 'No account yet?',
+  'login.noAccount': 'No account yet? {link}',
   'login.failed': 'Invalid username or password',
   'limit.tryAgain': 'Too many attempts. Try again in {wait}.',
 
@@ -66,7 +66,8 @@ export const en = {
   'account.deleteAccountHint':
     'This deletes your account, its sessions and its history at once. Your name becomes free for anyone to take.',
   'account.deleteAccountSubmit': 'Delete my account',
-  'account.lockedAt': 'Sign-in to your account was paused after many wrong passwords, last on',
+  'account.lockedAt':
+    'Sign-in to your account was paused after many wrong passwords, last on {time}.',
   'account.lockedExplained':
     'While it lasted, only browsers you had signed in from before could sign in. If the attempts were not yours, nothing is lost; a long password of your own keeps them guessing.',
   'account.events': 'Recent security events',

@@ -8,6 +8,7 @@ import { SessionList } from './account/session-list.js'
 import type { SessionView } from './account/session-view.js'
 import { Time } from './format.js'
 import { Layout } from './layout.js'
+import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
 
 // The account page, in the order its sections appear; each section is its own
@@ -48,7 +49,10 @@ export function AccountPage({
       <p>{t('account.signedInAs', { name: username })}</p>
       {lastLockedAt ? (
         <p id="account-lock-notice" role="status">
-          {t('account.lockedAt')} <Time date={lastLockedAt} />. {t('account.lockedExplained')}
+          <Message t={t} id="account.lockedAt" slot="time">
+            <Time date={lastLockedAt} />
+          </Message>{' '}
+          {t('account.lockedExplained')}
         </p>
       ) : null}
       {current ? <CurrentSession ctx={ctx} session={current} policy={policy} /> : null}

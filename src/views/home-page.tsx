@@ -2,6 +2,7 @@ import { renderToString } from 'preact-render-to-string'
 import type { Member } from '../auth/users.js'
 import type { Translate } from '../i18n/translate.js'
 import { Layout } from './layout.js'
+import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
 
 function MemberItem({ member, t }: { member: Member; t: Translate }) {
@@ -10,7 +11,9 @@ function MemberItem({ member, t }: { member: Member; t: Translate }) {
     <li>
       <span class="member-name">{member.username}</span>{' '}
       <small>
-        {t('home.joined')} <time datetime={joined}>{joined.slice(0, 10)}</time>
+        <Message t={t} id="home.joined" slot="date">
+          <time datetime={joined}>{joined.slice(0, 10)}</time>
+        </Message>
       </small>
     </li>
   )
