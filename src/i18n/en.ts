@@ -85,6 +85,7 @@ export const en = {
     'Sign-in paused after many wrong passwords: only browsers you signed in from before could still sign in',
   'event.sessions_over_limit_ended':
     'Signed in with the most sessions an account may hold: the least recently used one was signed out',
+  'time.relative': '({relative})',
   'duration.days.one': '{n} day',
   'duration.days.other': '{n} days',
   'duration.hours.one': '{n} hour',

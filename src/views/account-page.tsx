@@ -50,7 +50,7 @@ export function AccountPage({
       {lastLockedAt ? (
         <p id="account-lock-notice" role="status">
           <Message t={t} id="account.lockedAt" slot="time">
-            <Time date={lastLockedAt} />
+            <Time t={t} date={lastLockedAt} />
           </Message>{' '}
           {t('account.lockedExplained')}
         </p>

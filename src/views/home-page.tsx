@@ -1,18 +1,18 @@
 import { renderToString } from 'preact-render-to-string'
 import type { Member } from '../auth/users.js'
 import type { Translate } from '../i18n/translate.js'
+import { DateOnly } from './format.js'
 import { Layout } from './layout.js'
 import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
 
 function MemberItem({ member, t }: { member: Member; t: Translate }) {
-  const joined = member.createdAt.toISOString()
   return (
     <li>
       <span class="member-name">{member.username}</span>{' '}
       <small>
         <Message t={t} id="home.joined" slot="date">
-          <time datetime={joined}>{joined.slice(0, 10)}</time>
+          <DateOnly t={t} date={member.createdAt} />
         </Message>
       </small>
     </li>

@@ -26,6 +26,7 @@ const ctxFor = (csrfToken: string) => ({
   csrfToken,
   registrationOpen: true,
   path: '/login',
+  now: new Date(),
 })
 
 test('each visitor gets the full render of the empty sign-in form, with a token of their own', async () => {

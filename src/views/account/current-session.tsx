@@ -28,15 +28,15 @@ export function CurrentSession({
       <dl class="session-times">
         <dt>{t('account.signedInAt')}</dt>
         <dd>
-          <Time date={session.createdAt} />
+          <Time t={t} date={session.createdAt} />
         </dd>
         <dt>{t('account.lastActive')}</dt>
         <dd>
-          <Time date={session.lastSeenAt} />
+          <Time t={t} date={session.lastSeenAt} now={ctx.now} />
         </dd>
         <dt>{t('account.endsAt')}</dt>
         <dd id="session-ends">
-          <Time date={session.endsAt} />{' '}
+          <Time t={t} date={session.endsAt} />{' '}
           {session.remember ? null : (
             <small>
               {t('account.endsAtIdle', {
