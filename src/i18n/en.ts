@@ -46,7 +46,7 @@ export const en = {
   'account.signedInAt': 'Signed in',
   'account.lastActive': 'Last active',
   'account.endsAt': 'Ends',
-  'account.endsAtIdle': 'if unused until then; each visit pushes it back, up to {absolute}',
+  'account.endsAtIdle': '{time} if unused until then; each visit pushes it back, up to {absolute}',
   'account.sessions': 'Where you are signed in',
   'account.device': 'Device',
   'account.address': 'Address',
@@ -85,7 +85,7 @@ export const en = {
     'Sign-in paused after many wrong passwords: only browsers you signed in from before could still sign in',
   'event.sessions_over_limit_ended':
     'Signed in with the most sessions an account may hold: the least recently used one was signed out',
-  'time.relative': '({relative})',
+  'time.withRelative': '{time} ({relative})',
   'duration.days.one': '{n} day',
   'duration.days.other': '{n} days',
   'duration.hours.one': '{n} hour',

@@ -49,9 +49,11 @@ export function AccountPage({
       <p>{t('account.signedInAs', { name: username })}</p>
       {lastLockedAt ? (
         <p id="account-lock-notice" role="status">
-          <Message t={t} id="account.lockedAt" slot="time">
-            <Time t={t} date={lastLockedAt} />
-          </Message>{' '}
+          <Message
+            t={t}
+            id="account.lockedAt"
+            slots={{ time: <Time t={t} date={lastLockedAt} /> }}
+          />{' '}
           {t('account.lockedExplained')}
         </p>
       ) : null}

@@ -1,4 +1,5 @@
 import type { Locale, Translate } from '../i18n/translate.js'
+import { Message } from './message.js'
 
 /** One formatter per language, made on first use (making one costs far more than using it). */
 function perLocale<T>(make: (locale: Locale) => T): (locale: Locale) => T {
@@ -60,14 +61,8 @@ export function formatRelativeTime(date: Date, now: Date, t: Translate): string 
 export function Time({ t, date, now }: { t: Translate; date: Date; now?: Date }) {
   const time = <time datetime={date.toISOString()}>{dateTimeFormat(t.locale).format(date)}</time>
   if (now === undefined) return time
-  return (
-    <>
-      {time}{' '}
-      <small class="relative-time">
-        {t('time.relative', { relative: formatRelativeTime(date, now, t) })}
-      </small>
-    </>
-  )
+  const relative = <small class="relative-time">{formatRelativeTime(date, now, t)}</small>
+  return <Message t={t} id="time.withRelative" slots={{ time, relative }} />
 }
 
 /** A day inside <time datetime>: "Jan 2, 2026", "2026年1月2日" (the UTC date). */

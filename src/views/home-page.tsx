@@ -11,9 +11,11 @@ function MemberItem({ member, t }: { member: Member; t: Translate }) {
     <li>
       <span class="member-name">{member.username}</span>{' '}
       <small>
-        <Message t={t} id="home.joined" slot="date">
-          <DateOnly t={t} date={member.createdAt} />
-        </Message>
+        <Message
+          t={t}
+          id="home.joined"
+          slots={{ date: <DateOnly t={t} date={member.createdAt} /> }}
+        />
       </small>
     </li>
   )

@@ -41,9 +41,11 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
       </PostForm>
       {ctx.registrationOpen && (
         <p>
-          <Message t={t} id="login.noAccount" slot="link">
-            <a href="/register">{t('nav.register')}</a>
-          </Message>
+          <Message
+            t={t}
+            id="login.noAccount"
+            slots={{ link: <a href="/register">{t('nav.register')}</a> }}
+          />
         </p>
       )}
     </Layout>

@@ -1,34 +1,32 @@
 import type { ComponentChildren } from 'preact'
 import type { MessageKey, Translate } from '../i18n/translate.js'
 
-// Where a sentence holds an element (a <time>), the element goes in the place the
-// language's message puts its placeholder: each language orders its own sentence,
+// Where a sentence holds an element (a <time>, a link), the element goes in the place
+// the language's message puts its placeholder: each language orders its own sentence,
 // instead of a view gluing English halves around the element. The text on either
 // side is rendered as text, escaped like any other.
 
-// Stands for the element while the message is filled; no message or value holds it.
-const SLOT = '\u0000slot\u0000'
+// Stands for the n-th element while the message is filled. No message holds a NUL, nor
+// does a value the views pass: names follow the username rules, and PostgreSQL text
+// cannot hold one.
+const marker = (n: number) => `\u0000${n}\u0000`
+const MARKERS = /\u0000(\d+)\u0000/
 
-/** The message `id`, its `{slot}` placeholder replaced by `children`. */
+/** The message `id`, each `{name}` of `slots` replaced by its element, the others by `params`. */
 export function Message({
   t,
   id,
-  slot,
+  slots,
   params = {},
-  children,
 }: {
   t: Translate
   id: MessageKey
-  slot: string
+  slots: Record<string, ComponentChildren>
   params?: Record<string, string | number>
-  children: ComponentChildren
 }) {
-  const [before = '', ...after] = t(id, { ...params, [slot]: SLOT }).split(SLOT)
-  return (
-    <>
-      {before}
-      {after.length > 0 ? children : null}
-      {after.join('')}
-    </>
-  )
+  const elements = Object.values(slots)
+  const markers = Object.fromEntries(Object.keys(slots).map((name, n) => [name, marker(n)]))
+  // split with a capture group: text, index, text, index, …, text.
+  const parts = t(id, { ...params, ...markers }).split(MARKERS)
+  return <>{parts.map((part, i) => (i % 2 === 0 ? part : elements[Number(part)]))}</>
 }

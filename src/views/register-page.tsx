@@ -22,9 +22,11 @@ export function RegistrationClosedPage({ ctx }: { ctx: PageContext }) {
       <h1>{t('register.title')}</h1>
       <p id="registration-closed">{t('register.closed')}</p>
       <p>
-        <Message t={t} id="register.haveAccount" slot="link">
-          <a href="/login">{t('nav.signIn')}</a>
-        </Message>
+        <Message
+          t={t}
+          id="register.haveAccount"
+          slots={{ link: <a href="/login">{t('nav.signIn')}</a> }}
+        />
       </p>
     </Layout>
   )
@@ -59,9 +61,11 @@ export function RegisterPage({ ctx, form }: { ctx: PageContext; form: RegisterFo
         <button type="submit">{t('register.submit')}</button>
       </PostForm>
       <p>
-        <Message t={t} id="register.haveAccount" slot="link">
-          <a href="/login">{t('nav.signIn')}</a>
-        </Message>
+        <Message
+          t={t}
+          id="register.haveAccount"
+          slots={{ link: <a href="/login">{t('nav.signIn')}</a> }}
+        />
       </p>
     </Layout>
   )

@@ -44,7 +44,7 @@ test('Time given now says how long ago, beside the <time>', () => {
       now: new Date('2026-03-04T05:08:30Z'),
     }),
   )
-  assert.match(html, /<\/time> <small class="relative-time">\(2 minutes ago\)<\/small>$/)
+  assert.match(html, /<\/time> \(<small class="relative-time">2 minutes ago<\/small>\)$/)
 })
 
 describe('formatRelativeTime: the largest unit reached, whole units toward zero', () => {
