@@ -28,7 +28,7 @@ export const zhCN = {
   'register.submit': '注册',
   'register.haveAccount': '已有账户？{link}',
   'register.closed': '目前暂不开放新账户注册。',
-  'register.usernameHint': '2到32个字符，可使用字母、数字、“_”、“-”和“.”。',
+  'register.usernameHint': '长度为2到32个字符，可使用字母、数字、“_”、“-”和“.”。',
   'register.passwordHint': '至少{min}个字符。建议使用较长的短语；过于常见的密码会被拒绝。',
 
   'login.title': '登录',
@@ -44,8 +44,8 @@ export const zhCN = {
   'account.signedInAs': '当前登录账户：{name}',
   'account.currentSession': '当前会话',
   'account.sessionExplained':
-    '会话让你在一个浏览器上保持登录。以下情况以先发生者为准，会话随即结束：你退出登录、连续{idle}未使用，或登录满{absolute}。“记住我”会话不会因闲置而结束，有效期为{remember}。',
-  'account.rememberExplained': '这是一个“记住我”会话：闲置不会让它结束，它将在下面所示的时间结束。',
+    '会话让你在一个浏览器上保持登录状态。出现以下任一情况，会话即结束（以先到者为准）：你退出登录、连续{idle}未使用、登录已满{absolute}。“记住我”会话不会因闲置而结束，有效期为{remember}。',
+  'account.rememberExplained': '这是一个“记住我”会话：不会因闲置而结束，将在下方所示的时间结束。',
   'account.signedInAt': '登录时间',
   'account.lastActive': '最近活动',
   'account.endsAt': '结束时间',
@@ -72,7 +72,7 @@ export const zhCN = {
   'account.deleteAccountSubmit': '删除我的账户',
   'account.lockedAt': '由于多次输入错误的密码，你账户的登录曾被暂停，最近一次是在{time}。',
   'account.lockedExplained':
-    '暂停期间，只有你以前登录过的浏览器才能登录。如果那些尝试不是你做的，你也没有任何损失；用一个你自己的长密码，他们就只能一直猜下去。',
+    '暂停期间，只有你以前登录过的浏览器才能登录。如果这些尝试并非你本人所为，你也没有任何损失；只要你的密码足够长，对方就只能继续盲猜。',
   'account.events': '最近的安全事件',
   'account.eventWhen': '时间',
   'account.eventWhat': '事件',

@@ -48,14 +48,17 @@ export function AccountPage({
       <h1>{t('account.title')}</h1>
       <p>{t('account.signedInAs', { name: username })}</p>
       {lastLockedAt ? (
-        <p id="account-lock-notice" role="status">
-          <Message
-            t={t}
-            id="account.lockedAt"
-            slots={{ time: <Time t={t} date={lastLockedAt} /> }}
-          />{' '}
-          {t('account.lockedExplained')}
-        </p>
+        // Two paragraphs, not two sentences glued by a space: Chinese puts none after 。
+        <div id="account-lock-notice" role="status">
+          <p>
+            <Message
+              t={t}
+              id="account.lockedAt"
+              slots={{ time: <Time t={t} date={lastLockedAt} /> }}
+            />
+          </p>
+          <p>{t('account.lockedExplained')}</p>
+        </div>
       ) : null}
       {current ? <CurrentSession ctx={ctx} session={current} policy={policy} /> : null}
       <SessionList ctx={ctx} sessions={sessions} />
