@@ -6,11 +6,11 @@ import type { MessageKey, Translate } from '../i18n/translate.js'
 // instead of a view gluing English halves around the element. The text on either
 // side is rendered as text, escaped like any other.
 
-// Stands for the n-th element while the message is filled. No message holds a NUL, nor
-// does a value the views pass: names follow the username rules, and PostgreSQL text
-// cannot hold one.
-const marker = (n: number) => `\u0000${n}\u0000`
-const MARKERS = /\u0000(\d+)\u0000/
+// Stands for the n-th element while the message is filled: U+FDD0 is a noncharacter,
+// kept for a program's own use, not for text it exchanges. No message holds one, nor
+// does a value the views pass (names follow the username rules: letters, marks, digits).
+const marker = (n: number) => `\uFDD0${n}\uFDD0`
+const MARKERS = /\uFDD0(\d+)\uFDD0/
 
 /** The message `id`, each `{name}` of `slots` replaced by its element, the others by `params`. */
 export function Message({
