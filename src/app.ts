@@ -141,6 +141,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...edgeErrorHandlers,
   })
 
+  // Read-only: pages say how long ago a time was by the clock the sessions use.
+  app.decorate('clock', now)
   app.decorateRequest('user', null)
   app.decorateRequest('session', null)
   registerErrorHandlers(app)

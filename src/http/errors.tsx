@@ -45,10 +45,11 @@ function errorPageContext(request: FastifyRequest, reply: FastifyReply): PageCon
   const t = translatorFor(request)
   const registrationOpen = request.server.registrationOpen
   const path = pagePathOf(request)
+  const now = request.server.clock()
   if (request.user && typeof reply.generateCsrf === 'function') {
-    return { t, user: request.user, csrfToken: reply.generateCsrf(), registrationOpen, path }
+    return { t, user: request.user, csrfToken: reply.generateCsrf(), registrationOpen, path, now }
   }
-  return { t, user: null, csrfToken: '', registrationOpen, path }
+  return { t, user: null, csrfToken: '', registrationOpen, path, now }
 }
 
 function sendErrorPage(request: FastifyRequest, reply: FastifyReply, statusCode: number) {

@@ -20,7 +20,7 @@ export function pagePathOf(request: FastifyRequest): string {
   return path.split('?')[0]!
 }
 
-/** The context every page receives: words, the signed-in user, a form token. */
+/** The context every page receives: words, the signed-in user, a form token, the time. */
 export function pageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
   return {
     t: translatorFor(request),
@@ -28,6 +28,7 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply): PageC
     csrfToken: reply.generateCsrf(),
     registrationOpen: request.server.registrationOpen,
     path: pagePathOf(request),
+    now: request.server.clock(),
   }
 }
 

@@ -5,6 +5,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** false with REGISTRATION=closed (config.registrationOpen). */
     registrationOpen: boolean
+    /** The app's clock (AppDependencies.now): what pages call "now". */
+    clock: () => Date
   }
 
   interface FastifyRequest {

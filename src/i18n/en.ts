@@ -1,5 +1,6 @@
-// Every word a user sees, in one catalog. Simplified Chinese will be a sibling
-// file with the same keys (the type below makes a missing key a compile error).
+// Every word a user sees, in one catalog per language. This one is the reference:
+// zh-CN.ts has the same keys (Catalog below makes a missing or extra key a compile
+// error) and the same {placeholders} (tests/unit/catalogs.test.ts).
 export const en = {
   'app.name': 'Logon',
   'nav.signIn': 'Sign in',
@@ -15,13 +16,13 @@ export const en = {
     'Sign in to see the members, or create an account: it takes a name and a password.',
   'home.members': 'Members',
   'home.membersEmpty': 'No more members.',
-  'home.joined': 'joined',
+  'home.joined': 'joined {date}',
   'home.next': 'Next page',
   'home.first': 'First page',
 
   'register.title': 'Create an account',
   'register.submit': 'Create account',
-  'register.haveAccount': 'Already have an account?',
+  'register.haveAccount': 'Already have an account? {link}',
   'register.closed': 'New accounts cannot be created at the moment.',
   'register.usernameHint': '2 to 32 letters, digits, "_", "-" or ".".',
   'register.passwordHint':
@@ -30,7 +31,7 @@ export const en = {
   'login.title': 'Sign in',
   'login.submit': 'Sign in',
   'login.remember': 'Keep me signed in on this device',
-  'login.noAccount': 'No account yet?',
+  'login.noAccount': 'No account yet? {link}',
   'login.failed': 'Invalid username or password',
   'limit.tryAgain': 'Too many attempts. Try again in {wait}.',
 
@@ -46,7 +47,7 @@ export const en = {
   'account.signedInAt': 'Signed in',
   'account.lastActive': 'Last active',
   'account.endsAt': 'Ends',
-  'account.endsAtIdle': 'if unused until then; each visit pushes it back, up to {absolute}',
+  'account.endsAtIdle': '{time} if unused until then; each visit pushes it back, up to {absolute}',
   'account.sessions': 'Where you are signed in',
   'account.device': 'Device',
   'account.address': 'Address',
@@ -66,7 +67,8 @@ export const en = {
   'account.deleteAccountHint':
     'This deletes your account, its sessions and its history at once. Your name becomes free for anyone to take.',
   'account.deleteAccountSubmit': 'Delete my account',
-  'account.lockedAt': 'Sign-in to your account was paused after many wrong passwords, last on',
+  'account.lockedAt':
+    'Sign-in to your account was paused after many wrong passwords, last on {time}.',
   'account.lockedExplained':
     'While it lasted, only browsers you had signed in from before could sign in. If the attempts were not yours, nothing is lost; a long password of your own keeps them guessing.',
   'account.events': 'Recent security events',
@@ -84,6 +86,7 @@ export const en = {
     'Sign-in paused after many wrong passwords: only browsers you signed in from before could still sign in',
   'event.sessions_over_limit_ended':
     'Signed in with the most sessions an account may hold: the least recently used one was signed out',
+  'time.withRelative': '{time} ({relative})',
   'duration.days.one': '{n} day',
   'duration.days.other': '{n} days',
   'duration.hours.one': '{n} hour',

@@ -1,4 +1,5 @@
 import { en, type Catalog, type MessageKey } from './en.js'
+import { zhCN } from './zh-CN.js'
 
 export type { MessageKey }
 
@@ -10,13 +11,13 @@ export interface Translate {
   readonly locale: Locale
 }
 
-const catalogs = { en } satisfies Record<string, Catalog>
-export type Locale = keyof typeof catalogs | 'zh-CN'
+const catalogs = { en, 'zh-CN': zhCN } satisfies Record<string, Catalog>
+export type Locale = keyof typeof catalogs
 
 export const LOCALES = Object.keys(catalogs) as Locale[]
 
 function makeTranslator(locale: Locale): Translate {
-  const catalog: Catalog = (catalogs as Record<Locale, Catalog | undefined>)[locale] ?? en
+  const catalog: Catalog = catalogs[locale]
   const t = (key: MessageKey, params?: Params) =>
     params === undefined
       ? catalog[key] // most messages: nothing to fill, no pattern to run (page hot path)

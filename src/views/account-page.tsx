@@ -8,6 +8,7 @@ import { SessionList } from './account/session-list.js'
 import type { SessionView } from './account/session-view.js'
 import { Time } from './format.js'
 import { Layout } from './layout.js'
+import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
 
 // The account page, in the order its sections appear; each section is its own
@@ -47,9 +48,17 @@ export function AccountPage({
       <h1>{t('account.title')}</h1>
       <p>{t('account.signedInAs', { name: username })}</p>
       {lastLockedAt ? (
-        <p id="account-lock-notice" role="status">
-          {t('account.lockedAt')} <Time date={lastLockedAt} />. {t('account.lockedExplained')}
-        </p>
+        // Two paragraphs, not two sentences glued by a space: Chinese puts none after 。
+        <div id="account-lock-notice" role="status">
+          <p>
+            <Message
+              t={t}
+              id="account.lockedAt"
+              slots={{ time: <Time t={t} date={lastLockedAt} /> }}
+            />
+          </p>
+          <p>{t('account.lockedExplained')}</p>
+        </div>
       ) : null}
       {current ? <CurrentSession ctx={ctx} session={current} policy={policy} /> : null}
       <SessionList ctx={ctx} sessions={sessions} />

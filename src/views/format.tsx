@@ -1,12 +1,78 @@
-import type { Translate } from '../i18n/translate.js'
+import type { Locale, Translate } from '../i18n/translate.js'
+import { Message } from './message.js'
 
-/** A moment as "2026-01-01 12:00 UTC" inside <time datetime>, for machines and people. */
-export function Time({ date }: { date: Date }) {
-  const text = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`
-  return <time datetime={date.toISOString()}>{text}</time>
+/** One formatter per language, made on first use (making one costs far more than using it). */
+function perLocale<T>(make: (locale: Locale) => T): (locale: Locale) => T {
+  const made = new Map<Locale, T>()
+  return (locale) => {
+    let formatter = made.get(locale)
+    if (formatter === undefined) made.set(locale, (formatter = make(locale)))
+    return formatter
+  }
 }
 
-const plural = new Intl.PluralRules('en')
+// Moments are shown in UTC, and say so: the server does not know the reader's zone.
+// Each language writes date and time in its own way: "Mar 4, 2026, 5:06 AM UTC",
+// "2026年3月4日 UTC 05:06".
+const dateTimeFormat = perLocale(
+  (locale) =>
+    new Intl.DateTimeFormat(locale, {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZone: 'UTC',
+      timeZoneName: 'short',
+    }),
+)
+const dateFormat = perLocale(
+  (locale) => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }),
+)
+const relativeTimeFormat = perLocale(
+  (locale) => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }),
+)
+
+const RELATIVE_UNITS = [
+  ['year', 365 * 86400],
+  ['month', 30 * 86400],
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+  ['second', 1],
+] as const
+
+/**
+ * How long before or after `now` a moment is, in the largest unit it reaches, in
+ * whole units toward zero (119 s ago is "1 minute ago", never "2 minutes ago"):
+ * "2 minutes ago", "yesterday", "in 3 hours"; "2分钟前", "昨天", "3小时后".
+ */
+export function formatRelativeTime(date: Date, now: Date, t: Translate): string {
+  const seconds = (date.getTime() - now.getTime()) / 1000
+  const [unit, size] = RELATIVE_UNITS.find(([, size]) => Math.abs(seconds) >= size) ?? ['second', 1]
+  // + 0 turns -0 (under a second ago) into 0: "now", not "0 seconds ago".
+  return relativeTimeFormat(t.locale).format(Math.trunc(seconds / size) + 0, unit)
+}
+
+/**
+ * A moment inside <time datetime> (the ISO instant, for machines) in the reader's
+ * language; given `now`, followed by how long ago it was ("(2 minutes ago)").
+ */
+export function Time({ t, date, now }: { t: Translate; date: Date; now?: Date }) {
+  const time = <time datetime={date.toISOString()}>{dateTimeFormat(t.locale).format(date)}</time>
+  if (now === undefined) return time
+  const relative = <small class="relative-time">{formatRelativeTime(date, now, t)}</small>
+  return <Message t={t} id="time.withRelative" slots={{ time, relative }} />
+}
+
+/** A day inside <time datetime>: "Jan 2, 2026", "2026年1月2日" (the UTC date). */
+export function DateOnly({ t, date }: { t: Translate; date: Date }) {
+  return <time datetime={date.toISOString()}>{dateFormat(t.locale).format(date)}</time>
+}
+
+// The catalogs hold a .one and an .other form of each counted message; a language
+// whose rules know no 'one' (Chinese) gets .other for every number.
+const pluralRules = perLocale((locale) => new Intl.PluralRules(locale))
 const UNITS = [
   ['days', 86400],
   ['hours', 3600],
@@ -18,5 +84,6 @@ const UNITS = [
 export function formatDuration(seconds: number, t: Translate): string {
   const [unit, size] = UNITS.find(([, size]) => seconds % size === 0) ?? UNITS[3]
   const n = seconds / size
-  return t(`duration.${unit}.${plural.select(n) === 'one' ? 'one' : 'other'}`, { n })
+  const form = pluralRules(t.locale).select(n) === 'one' ? 'one' : 'other'
+  return t(`duration.${unit}.${form}`, { n })
 }

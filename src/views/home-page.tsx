@@ -1,16 +1,21 @@
 import { renderToString } from 'preact-render-to-string'
 import type { Member } from '../auth/users.js'
 import type { Translate } from '../i18n/translate.js'
+import { DateOnly } from './format.js'
 import { Layout } from './layout.js'
+import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
 
 function MemberItem({ member, t }: { member: Member; t: Translate }) {
-  const joined = member.createdAt.toISOString()
   return (
     <li>
       <span class="member-name">{member.username}</span>{' '}
       <small>
-        {t('home.joined')} <time datetime={joined}>{joined.slice(0, 10)}</time>
+        <Message
+          t={t}
+          id="home.joined"
+          slots={{ date: <DateOnly t={t} date={member.createdAt} /> }}
+        />
       </small>
     </li>
   )

@@ -1,5 +1,6 @@
 import { Field } from './field.js'
 import { Layout } from './layout.js'
+import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
 import { PostForm } from './post-form.js'
 
@@ -40,7 +41,11 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
       </PostForm>
       {ctx.registrationOpen && (
         <p>
-          {t('login.noAccount')} <a href="/register">{t('nav.register')}</a>
+          <Message
+            t={t}
+            id="login.noAccount"
+            slots={{ link: <a href="/register">{t('nav.register')}</a> }}
+          />
         </p>
       )}
     </Layout>

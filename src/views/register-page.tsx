@@ -1,5 +1,6 @@
 import { Field } from './field.js'
 import { Layout } from './layout.js'
+import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
 import { PostForm } from './post-form.js'
 
@@ -21,7 +22,11 @@ export function RegistrationClosedPage({ ctx }: { ctx: PageContext }) {
       <h1>{t('register.title')}</h1>
       <p id="registration-closed">{t('register.closed')}</p>
       <p>
-        {t('register.haveAccount')} <a href="/login">{t('nav.signIn')}</a>
+        <Message
+          t={t}
+          id="register.haveAccount"
+          slots={{ link: <a href="/login">{t('nav.signIn')}</a> }}
+        />
       </p>
     </Layout>
   )
@@ -56,7 +61,11 @@ export function RegisterPage({ ctx, form }: { ctx: PageContext; form: RegisterFo
         <button type="submit">{t('register.submit')}</button>
       </PostForm>
       <p>
-        {t('register.haveAccount')} <a href="/login">{t('nav.signIn')}</a>
+        <Message
+          t={t}
+          id="register.haveAccount"
+          slots={{ link: <a href="/login">{t('nav.signIn')}</a> }}
+        />
       </p>
     </Layout>
   )

@@ -20,12 +20,13 @@ before(async () => {
 })
 after(() => t?.close())
 
-const ctxFor = (csrfToken: string) => ({
+const ctxFor = (csrfToken: string, path = '/login') => ({
   t: translator('en'),
   user: null,
   csrfToken,
   registrationOpen: true,
-  path: '/login',
+  path,
+  now: new Date(),
 })
 
 test('each visitor gets the full render of the empty sign-in form, with a token of their own', async () => {
@@ -48,7 +49,10 @@ test('the empty registration form is the full render, with this app’s password
   const answer = await new TestClient(t.app).get('/register')
   const token = hiddenInputs(answer.body, '/register')._csrf!
   const expected = renderDocument(
-    <RegisterPage ctx={ctxFor(token)} form={{ username: '', errors: {}, passwordMinLength: 12 }} />,
+    <RegisterPage
+      ctx={ctxFor(token, '/register')}
+      form={{ username: '', errors: {}, passwordMinLength: 12 }}
+    />,
   )
   assert.equal(answer.body, expected)
   assert.match(answer.body, /12/)
@@ -66,7 +70,7 @@ test('each app keeps its own page: two apps with different password lengths in o
       const token = hiddenInputs(answer.body, '/register')._csrf!
       const expected = renderDocument(
         <RegisterPage
-          ctx={ctxFor(token)}
+          ctx={ctxFor(token, '/register')}
           form={{ username: '', errors: {}, passwordMinLength: length }}
         />,
       )

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import { renderToString } from 'preact-render-to-string'
 import { h } from 'preact'
 import { translator } from '../../src/i18n/translate.js'
-import { Time, formatDuration } from '../../src/views/format.js'
+import { Time, formatDuration, formatRelativeTime } from '../../src/views/format.js'
 
 const t = translator('en')
 
@@ -24,7 +24,46 @@ describe('formatDuration uses the largest whole unit', () => {
   }
 })
 
-test('Time renders a <time datetime> with a readable UTC text', () => {
-  const html = renderToString(h(Time, { date: new Date('2026-03-04T05:06:07.890Z') }))
-  assert.equal(html, '<time datetime="2026-03-04T05:06:07.890Z">2026-03-04 05:06 UTC</time>')
+test('Time renders a <time datetime> with the date and time in UTC, in the language of the page', () => {
+  const date = new Date('2026-03-04T05:06:07.890Z')
+  assert.equal(
+    renderToString(h(Time, { t, date })),
+    '<time datetime="2026-03-04T05:06:07.890Z">Mar 4, 2026, 5:06 AM UTC</time>',
+  )
+  assert.equal(
+    renderToString(h(Time, { t: translator('zh-CN'), date })),
+    '<time datetime="2026-03-04T05:06:07.890Z">2026年3月4日 UTC 05:06</time>',
+  )
+})
+
+test('Time given now says how long ago, beside the <time>', () => {
+  const html = renderToString(
+    h(Time, {
+      t,
+      date: new Date('2026-03-04T05:06:07Z'),
+      now: new Date('2026-03-04T05:08:30Z'),
+    }),
+  )
+  assert.match(html, /<\/time> \(<small class="relative-time">2 minutes ago<\/small>\)$/)
+})
+
+describe('formatRelativeTime: the largest unit reached, whole units toward zero', () => {
+  const now = new Date('2026-03-04T12:00:00Z')
+  const cases: Array<[number, string]> = [
+    [0, 'now'],
+    [-0.4, 'now'],
+    [-42, '42 seconds ago'],
+    [-60, '1 minute ago'],
+    [-119, '1 minute ago'],
+    [-3599, '59 minutes ago'],
+    [-2 * 3600, '2 hours ago'],
+    [-86400, 'yesterday'],
+    [-3 * 86400, '3 days ago'],
+    [-40 * 86400, 'last month'],
+    [3 * 3600, 'in 3 hours'],
+  ]
+  for (const [seconds, expected] of cases) {
+    test(`${seconds} s is "${expected}"`, () =>
+      assert.equal(formatRelativeTime(new Date(now.getTime() + seconds * 1000), now, t), expected))
+  }
 })

@@ -1,5 +1,6 @@
 import type { SessionPolicy } from '../../config.js'
 import { Time, formatDuration } from '../format.js'
+import { Message } from '../message.js'
 import type { PageContext } from '../page-context.js'
 import type { SessionView } from './session-view.js'
 
@@ -28,21 +29,23 @@ export function CurrentSession({
       <dl class="session-times">
         <dt>{t('account.signedInAt')}</dt>
         <dd>
-          <Time date={session.createdAt} />
+          <Time t={t} date={session.createdAt} />
         </dd>
         <dt>{t('account.lastActive')}</dt>
         <dd>
-          <Time date={session.lastSeenAt} />
+          <Time t={t} date={session.lastSeenAt} now={ctx.now} />
         </dd>
         <dt>{t('account.endsAt')}</dt>
         <dd id="session-ends">
-          <Time date={session.endsAt} />{' '}
-          {session.remember ? null : (
-            <small>
-              {t('account.endsAtIdle', {
-                absolute: formatDuration(policy.absoluteTimeoutSeconds, t),
-              })}
-            </small>
+          {session.remember ? (
+            <Time t={t} date={session.endsAt} />
+          ) : (
+            <Message
+              t={t}
+              id="account.endsAtIdle"
+              slots={{ time: <Time t={t} date={session.endsAt} /> }}
+              params={{ absolute: formatDuration(policy.absoluteTimeoutSeconds, t) }}
+            />
           )}
         </dd>
       </dl>

@@ -23,7 +23,7 @@ export function SecurityEvents({ ctx, events }: { ctx: PageContext; events: Auth
             {events.map((event, index) => (
               <tr key={index} data-event={event.kind}>
                 <td>
-                  <Time date={event.occurredAt} />
+                  <Time t={t} date={event.occurredAt} now={ctx.now} />
                 </td>
                 <td>{t(`event.${event.kind}`)}</td>
                 <td>{event.ip ?? t('account.unknownAddress')}</td>

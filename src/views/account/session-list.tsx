@@ -36,10 +36,10 @@ export function SessionList({ ctx, sessions }: { ctx: PageContext; sessions: Ses
               <td>{deviceName(ctx, session.device)}</td>
               <td>{session.ip ?? t('account.unknownAddress')}</td>
               <td>
-                <Time date={session.createdAt} />
+                <Time t={t} date={session.createdAt} />
               </td>
               <td>
-                <Time date={session.lastSeenAt} />
+                <Time t={t} date={session.lastSeenAt} now={ctx.now} />
               </td>
               <td>
                 {session.current ? (
