@@ -18,6 +18,8 @@ export function Layout({
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* Both schemes from the first paint: no white flash before the styles in the dark. */}
+        <meta name="color-scheme" content="light dark" />
         <title>{`${title} · ${t('app.name')}`}</title>
         <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/pico.classless.min.css" />

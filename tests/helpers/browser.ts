@@ -1,13 +1,17 @@
+import axe from 'axe-core'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import {
   chromium,
   type Browser,
+  type BrowserContext,
   type ConsoleMessage,
   type Locator,
   type Page,
   type Response,
 } from 'playwright-core'
+import { LANGUAGE_COOKIE } from '../../src/i18n/negotiate.js'
+import type { Locale } from '../../src/i18n/translate.js'
 
 // Real-browser tests drive the system Chromium (Debian's `chromium` package):
 // `npx playwright install` needs the internet, so the browser is not downloaded.
@@ -134,4 +138,65 @@ export async function followLink(page: Page, link: Locator): Promise<Response | 
     link.click(),
   ])
   return document
+}
+
+/** A browser context whose pages ask for `locale` through the `lang` cookie, as the switcher sets it. */
+export async function contextInLanguage(
+  browser: Browser,
+  origin: string,
+  locale: Locale,
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext(options)
+  await context.addCookies([{ name: LANGUAGE_COOKIE, value: locale, url: origin }])
+  return context
+}
+
+export type AxeImpact = 'minor' | 'moderate' | 'serious' | 'critical'
+
+export interface AxeViolation {
+  id: string
+  impact: AxeImpact | null
+  help: string
+  /** CSS selectors of the elements at fault (the first few). */
+  targets: string[]
+}
+
+/**
+ * The axe-core rules a page breaks, as the page stands. axe is evaluated in the page
+ * through the DevTools protocol (page.evaluate): the pages' CSP (default-src 'none')
+ * refuses an inline <script>, so page.addScriptTag({ content }) fails, and the CSP
+ * stays as it is for everything else the test sees.
+ */
+export async function axeViolations(
+  page: Page,
+  { rules }: { rules?: string[] } = {},
+): Promise<AxeViolation[]> {
+  if ((await page.evaluate('typeof window.axe')) !== 'object') await page.evaluate(axe.source)
+  const options = JSON.stringify({
+    resultTypes: ['violations'],
+    ...(rules ? { runOnly: { type: 'rule', values: rules } } : {}),
+  })
+  // A string: this project's TypeScript has no DOM types.
+  return page.evaluate<AxeViolation[]>(
+    `axe.run(document, ${options}).then((results) => results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? null,
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((node) => node.target.join(' ')),
+    })))`,
+  )
+}
+
+/** Counts of violations by impact, each violation counted once however many elements it names. */
+export function countByImpact(violations: AxeViolation[]): Record<AxeImpact, number> {
+  const counts: Record<AxeImpact, number> = { critical: 0, serious: 0, moderate: 0, minor: 0 }
+  for (const violation of violations) counts[violation.impact ?? 'minor'] += 1
+  return counts
+}
+
+export function describeViolations(violations: AxeViolation[]): string {
+  return violations
+    .map((v) => `${v.impact ?? '?'} ${v.id}: ${v.help} (${v.targets.join(', ')})`)
+    .join('\n')
 }
