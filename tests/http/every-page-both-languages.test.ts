@@ -1,0 +1,525 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { LightMyRequestResponse } from 'fastify'
+import { MEMBERS_PAGE_SIZE } from '../../src/auth/members.js'
+import { LOCALES, type Locale } from '../../src/i18n/translate.js'
+import { decodeEntities, hiddenInputs, TestClient } from '../helpers/client.js'
+import { engines } from '../helpers/databases.js'
+import { englishWordsIn, hasHan, htmlLang, SPOKEN, visibleText } from '../helpers/languages.js'
+import {
+  holdEveryHashPlace,
+  startAppOnSwitchableDatabase,
+  type SwitchableDatabase,
+} from '../helpers/outages.js'
+import { fieldError, formError, listedEvents, signedInAs } from '../helpers/pages.js'
+import { startTestApp, type TestApp } from '../helpers/test-app.js'
+
+// Every page and every error answer, in each language Logon speaks: the status the
+// answer should have, <html lang> of its language, and for Chinese no word of the
+// English catalog left in what a reader sees (helpers/languages.ts: the text between
+// the tags and the read-out attributes, usernames and the brand removed, words of 3+
+// Latin letters of src/i18n/en.ts's messages, less a justified allow-list). An
+// English page, in turn, shows no Chinese but the switcher's own "简体中文", and its
+// English is seen by the same check (so the check is known to find English).
+// Together the answers below show every word of the English catalog (207 of 207 when
+// this was written): a Chinese page that forgets a message has nowhere to hide.
+//
+// Written for Logon with the zh-CN catalog: until it lands, LOCALES is ['en'], a
+// Chinese request gets the English page, and every zh-CN test here fails.
+
+const PASSWORD = 'a long and uncommon passphrase'
+const NEW_PASSWORD = 'another long and uncommon passphrase'
+const WRONG = 'not the passphrase at all'
+const FIREFOX_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
+const CHROME_ON_WINDOWS =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+
+const ENV = {
+  PASSWORD_HASH_MEMORY_KIB: '8192',
+  PASSWORD_HASH_ITERATIONS: '1',
+  SIGN_IN_FAILURES_PER_NAME_ADDRESS: '3',
+  SIGN_IN_FAILURES_PER_ACCOUNT: '6',
+  SESSIONS_PER_ACCOUNT: '3',
+}
+
+/** Every name this file registers: removed from the text before looking for English. */
+const NAMES: string[] = ['resident']
+
+let nextAddress = 1
+function addressOfNewVisitor(): string {
+  const n = nextAddress++
+  return `10.${n >> 8}.${n & 255}.2`
+}
+
+interface Expected {
+  status: number
+  /** 'html' (default): a page with <html lang>; 'plain': a short text answer. */
+  kind?: 'html' | 'plain'
+}
+
+/** Checks one answer: its status, and that it is wholly in the test's language. */
+type Check = (response: LightMyRequestResponse, what: string, expected: Expected) => void
+
+/**
+ * A test of pages in `locale`. Each answer's status must be right at once (else the
+ * test is not looking at the page it means); what is wrong with their language is
+ * gathered and reported at the end, every page and every word of the test at once.
+ */
+function languageTest(locale: Locale, name: string, fn: (check: Check) => Promise<void>) {
+  test(name, async () => {
+    const wrongByAnswer: Record<string, Record<string, unknown>> = {}
+    await fn((response, what, { status, kind = 'html' }) => {
+      assert.equal(response.statusCode, status, `${what}: status`)
+      const type = String(response.headers['content-type'])
+      assert.match(type, kind === 'html' ? /^text\/html/ : /^text\/plain/, `${what}: ${kind}`)
+      const wrong: Record<string, unknown> = {}
+      const lang = htmlLang(response.body)
+      if (kind === 'html' && lang !== locale) wrong.htmlLang = lang
+      const text = visibleText(response.body)
+      const english = englishWordsIn(text, NAMES)
+      if (locale === 'en') {
+        if (hasHan(text.split('简体中文').join(' '))) wrong.chinese = text
+        // The check itself: it does find English where there is some.
+        if (english.length === 0) wrong.englishNotSeen = text
+      } else {
+        if (english.length > 0) wrong.englishWords = `${english.length}: ${english.join(' ')}`
+        if (!hasHan(text)) wrong.noChinese = true
+      }
+      if (Object.keys(wrong).length > 0) wrongByAnswer[what] = wrong
+    })
+    assert.deepEqual(wrongByAnswer, {}, `answers not wholly in ${locale}`)
+  })
+}
+
+test('LOCALES holds English and Simplified Chinese', () => {
+  assert.deepEqual(LOCALES, SPOKEN, 'the zh-CN catalog is not in src/i18n/translate.ts')
+})
+
+for (const engine of engines) {
+  describe(`every page in every language (${engine})`, () => {
+    let t: TestApp
+    let closed: TestApp
+    let short: TestApp
+    let down: Awaited<ReturnType<typeof startAppOnSwitchableDatabase>>
+    before(async () => {
+      t = await startTestApp(engine, { env: ENV })
+      closed = await startTestApp(engine, { env: { ...ENV, REGISTRATION: 'closed' } })
+      // Lifetimes of one unit each ("1 minute", "1 hour", "1 day"); t has the defaults
+      // (30 minutes, 12 hours, 30 days).
+      short = await startTestApp(engine, {
+        env: {
+          ...ENV,
+          SESSION_IDLE_TIMEOUT: '60',
+          SESSION_ABSOLUTE_TIMEOUT: '3600',
+          SESSION_REMEMBER_TIMEOUT: '86400',
+        },
+      })
+      down = await startAppOnSwitchableDatabase(engine, ENV)
+      const registrar = new TestClient(t.app, {}, { remoteAddress: addressOfNewVisitor() })
+      assert.equal((await registrar.register('resident', PASSWORD)).statusCode, 303)
+      // More members than a page holds, for the "Next page" and "First page" links.
+      for (let i = 1; i <= MEMBERS_PAGE_SIZE + 5; i++) {
+        const name = `crowd${String(i).padStart(3, '0')}`
+        NAMES.push(name)
+        assert.equal((await registrar.register(name, PASSWORD)).statusCode, 303)
+      }
+    })
+    after(async () => {
+      await t.close()
+      await closed.close()
+      await short.close()
+      await down.close()
+    })
+
+    for (const locale of SPOKEN) {
+      const tag = locale.replace('-', '')
+      let users = 0
+      /** A visitor asking for `locale`, from an address of its own. */
+      const visitor = (app = t.app, headers: Record<string, string> = {}) =>
+        new TestClient(
+          app,
+          { 'accept-language': locale, 'user-agent': FIREFOX_ON_LINUX, ...headers },
+          { remoteAddress: addressOfNewVisitor() },
+        )
+      /**
+       * A name of its own for a test's wrong passwords: the account counter
+       * (SIGN_IN_FAILURES_PER_ACCOUNT) must not add up across tests. Unknown names get
+       * the same answers as wrong passwords.
+       */
+      const freshName = () => {
+        const name = `nobody${tag}${++users}`
+        NAMES.push(name)
+        return name
+      }
+      /** A new account, signed in on a client asking for `locale`. */
+      async function member(headers: Record<string, string> = {}) {
+        const name = `reader${tag}${++users}`
+        NAMES.push(name)
+        const client = visitor(t.app, headers)
+        assert.equal((await client.register(name, PASSWORD)).statusCode, 303)
+        return { client, name }
+      }
+
+      const pageTest = (name: string, fn: (check: Check) => Promise<void>) =>
+        languageTest(locale, name, fn)
+
+      describe(locale, () => {
+        pageTest('home, signed out', async (check) => {
+          check(await visitor().get('/'), 'GET / signed out', { status: 200 })
+        })
+
+        pageTest(
+          'home, signed in: the first page of members, the next, and past the last',
+          async (check) => {
+            const { client, name } = await member()
+            const first = await client.get('/')
+            assert.equal(signedInAs(first.body), name)
+            assert.match(first.body, /class="members"/)
+            check(first, 'GET / signed in', { status: 200 })
+            const next = /<a href="([^"]*)" rel="next"/.exec(first.body)?.[1]
+            assert.ok(next, 'a link to the next page')
+            const second = await client.get(decodeEntities(next))
+            assert.match(second.body, /<a href="\/">/, 'a link to the first page')
+            check(second, 'GET /?after= signed in', { status: 200 })
+            const past = await client.get('/?after=1') // newest first: nothing before the first id
+            assert.doesNotMatch(past.body, /class="members"/, 'no members')
+            check(past, 'GET /?after= past the last', { status: 200 })
+          },
+        )
+
+        pageTest('/login, blank and with a next', async (check) => {
+          const client = visitor()
+          check(await client.get('/login'), 'GET /login', { status: 200 })
+          const withNext = await client.get('/login?next=%2Faccount')
+          check(withNext, 'GET /login?next=', { status: 200 })
+        })
+
+        pageTest('/login with the wrong password (401)', async (check) => {
+          const answer = await visitor().login(freshName(), WRONG)
+          assert.ok(formError(answer.body), 'a form error')
+          check(answer, 'POST /login wrong password', { status: 401 })
+        })
+
+        pageTest('/login with a form that is not filled in as expected (400)', async (check) => {
+          const client = visitor()
+          const answer = await client.post('/login', {
+            ...hiddenInputs((await client.get('/login')).body, '/login'),
+            username: ['a', 'b'],
+          })
+          assert.ok(formError(answer.body), 'a form error')
+          check(answer, 'POST /login bad form', { status: 400 })
+        })
+
+        pageTest(
+          '/login when the sign-in limit is reached (429), in minutes and in seconds',
+          async (check) => {
+            const client = visitor()
+            const name = freshName()
+            for (let i = 0; i < 3; i++) {
+              assert.equal((await client.login(name, WRONG)).statusCode, 401)
+            }
+            // The wait is said in its unit: "1 minute", then "2 seconds", then "1 second".
+            for (const [advance, retryAfter] of [
+              [0, '60'],
+              [58, '2'],
+              [1, '1'],
+            ] as const) {
+              t.clock.advanceSeconds(advance)
+              const refused = await client.login(name, PASSWORD)
+              assert.equal(refused.headers['retry-after'], retryAfter)
+              assert.ok(formError(refused.body), 'a form error saying how long to wait')
+              check(refused, `POST /login, ${retryAfter} s to wait`, {
+                status: 429,
+              })
+            }
+          },
+        )
+
+        pageTest('/register, blank', async (check) => {
+          check(await visitor().get('/register'), 'GET /register', {
+            status: 200,
+          })
+        })
+
+        const fieldErrors: Array<[what: string, username: string, password: string]> = [
+          ['no name, a short password', '', 'short'],
+          ['a name too short, a password too long', 'x', 'x'.repeat(1025)],
+          ['a name of other characters, a common password', '-dash', 'password'],
+          ['a name of mixed scripts', 'abcд', PASSWORD],
+          ['a name with stacked marks', 'ab\u0301\u0301', PASSWORD],
+        ]
+        for (const [what, username, password] of fieldErrors) {
+          pageTest(`/register with field errors: ${what} (400)`, async (check) => {
+            const answer = await visitor().register(username, password)
+            assert.ok(fieldError(answer.body, 'username'), 'an error next to the name')
+            check(answer, `POST /register: ${what}`, { status: 400 })
+          })
+        }
+
+        pageTest('/register with a name taken (409)', async (check) => {
+          const answer = await visitor().register('Resident', PASSWORD)
+          assert.ok(fieldError(answer.body, 'username'), 'an error next to the name')
+          check(answer, 'POST /register taken', { status: 409 })
+        })
+
+        pageTest(
+          '/register, /login and home with REGISTRATION=closed (403 for /register)',
+          async (check) => {
+            const client = visitor(closed.app)
+            const page = await client.get('/register')
+            assert.match(page.body, /id="registration-closed"/)
+            check(page, 'GET /register closed', { status: 403 })
+            const post = await client.post('/register', {
+              username: 'newcomer',
+              password: PASSWORD,
+            })
+            check(post, 'POST /register closed', { status: 403 })
+            check(await client.get('/login'), 'GET /login closed', {
+              status: 200,
+            })
+            check(await client.get('/'), 'GET / closed', { status: 200 })
+          },
+        )
+
+        pageTest('/account, with lifetimes of many units and of one', async (check) => {
+          const { client } = await member()
+          const page = await client.get('/account')
+          assert.match(page.body, /id="session-ends"/)
+          check(page, 'GET /account', { status: 200 })
+          const name = `short${tag}`
+          NAMES.push(name)
+          const shortLived = visitor(short.app)
+          assert.equal((await shortLived.register(name, PASSWORD)).statusCode, 303)
+          const one = await shortLived.get('/account')
+          check(one, 'GET /account, lifetimes of one unit', { status: 200 })
+        })
+
+        pageTest(
+          '/account with every kind of event, other sessions, a lock notice and a remembered session',
+          async (check) => {
+            // Each sign-in a second after the one before: the least recently used session
+            // is then the first one, not a tie.
+            const { name } = await member({ 'user-agent': CHROME_ON_WINDOWS })
+            t.clock.advanceSeconds(1)
+            const owner = visitor()
+            assert.equal((await owner.login(name, PASSWORD, { remember: 'on' })).statusCode, 303)
+            const third = visitor(t.app, { 'user-agent': CHROME_ON_WINDOWS })
+            assert.equal((await third.login(name, PASSWORD)).statusCode, 303)
+            assert.equal((await third.logout()).statusCode, 303) // signed_out
+            for (let i = 0; i < 2; i++) {
+              // A third session, then a fourth: the first one (registration's) is ended.
+              t.clock.advanceSeconds(1)
+              assert.equal((await visitor().login(name, PASSWORD)).statusCode, 303)
+            }
+            assert.equal(signedInAs((await owner.get('/')).body), name, 'the owner is still in')
+            const wrong = await owner.submit('/account', '/account/password', {
+              current_password: WRONG,
+              new_password: NEW_PASSWORD,
+            })
+            assert.equal(wrong.statusCode, 401) // password_check_failed
+            const revoked = await owner.submit('/account', '/account/sessions/revoke', {
+              'all-others': '1',
+            })
+            assert.equal(revoked.statusCode, 303) // session_revoked
+            const changed = await owner.submit('/account', '/account/password', {
+              current_password: PASSWORD,
+              new_password: NEW_PASSWORD,
+            })
+            assert.equal(changed.statusCode, 303) // password_changed
+            // Strangers: 3 wrong passwords from each of 2 addresses reach the account's 6.
+            for (const stranger of [visitor(), visitor()]) {
+              for (let i = 0; i < 3; i++) {
+                assert.equal((await stranger.login(name, WRONG)).statusCode, 401)
+              }
+            }
+            const allKinds = [
+              'account_locked',
+              'password_changed',
+              'password_check_failed',
+              'registered',
+              'session_revoked',
+              'sessions_over_limit_ended',
+              'sign_in_failed',
+              'signed_in',
+              'signed_out',
+            ]
+            // A failed sign-in is written once its answer has left: wait for the last.
+            let page = await owner.get('/account')
+            for (let tries = 0; tries < 100; tries++) {
+              if ([...new Set(listedEvents(page.body))].length === allKinds.length) break
+              await new Promise((resolve) => setTimeout(resolve, 20))
+              page = await owner.get('/account')
+            }
+            assert.equal(page.statusCode, 200)
+            assert.deepEqual([...new Set(listedEvents(page.body))].sort(), allKinds)
+            assert.match(page.body, /id="account-lock-notice"/)
+            check(page, 'GET /account, everything on it', { status: 200 })
+          },
+        )
+
+        pageTest(
+          '/account with other sessions to sign out, one of an unknown device',
+          async (check) => {
+            const { client, name } = await member()
+            const elsewhere = visitor(t.app, { 'user-agent': CHROME_ON_WINDOWS })
+            assert.equal((await elsewhere.login(name, PASSWORD)).statusCode, 303)
+            // A User-Agent that names no browser or system: "Unknown device".
+            const unknown = visitor(t.app, { 'user-agent': 'lightMyRequest' })
+            assert.equal((await unknown.login(name, PASSWORD)).statusCode, 303)
+            const page = await client.get('/account')
+            assert.match(page.body, /name="all-others"/)
+            check(page, 'GET /account, two sessions', { status: 200 })
+          },
+        )
+
+        pageTest(
+          "/account with the password form's errors (400 too short, 401 wrong)",
+          async (check) => {
+            const { client } = await member()
+            const weak = await client.submit('/account', '/account/password', {
+              current_password: PASSWORD,
+              new_password: 'short',
+            })
+            assert.ok(fieldError(weak.body, 'new_password'), 'an error next to the new password')
+            check(weak, 'POST /account/password too short', { status: 400 })
+            const common = await client.submit('/account', '/account/password', {
+              current_password: PASSWORD,
+              new_password: 'password',
+            })
+            check(common, 'POST /account/password too common', { status: 400 })
+            const wrong = await client.submit('/account', '/account/password', {
+              current_password: WRONG,
+              new_password: NEW_PASSWORD,
+            })
+            assert.ok(fieldError(wrong.body, 'current_password'), 'an error next to the password')
+            check(wrong, 'POST /account/password wrong', { status: 401 })
+          },
+        )
+
+        pageTest("/account with the delete form's error (401)", async (check) => {
+          const { client } = await member()
+          const answer = await client.submit('/account', '/account/delete', { password: WRONG })
+          assert.ok(fieldError(answer.body, 'password'), 'an error next to the password')
+          check(answer, 'POST /account/delete wrong', { status: 401 })
+        })
+
+        pageTest('/account when its password checks reach the limit (429)', async (check) => {
+          const { client } = await member()
+          for (let i = 0; i < 3; i++) {
+            const wrong = await client.submit('/account', '/account/delete', { password: WRONG })
+            assert.equal(wrong.statusCode, 401)
+          }
+          const refused = await client.submit('/account', '/account/delete', {
+            password: PASSWORD,
+          })
+          assert.ok(fieldError(refused.body, 'password'), 'an error saying how long to wait')
+          check(refused, 'POST /account/delete over the limit', { status: 429 })
+        })
+
+        pageTest('the 404 page, signed out and signed in', async (check) => {
+          check(await visitor().get('/nope'), '404 signed out', { status: 404 })
+          const { client } = await member()
+          check(await client.get('/nope'), '404 signed in', { status: 404 })
+        })
+
+        pageTest('the 400 page: a bad form, a bad cursor', async (check) => {
+          const { client } = await member()
+          // Only the token (the sign-out form's): neither a session nor all-others.
+          const { _csrf } = hiddenInputs((await client.get('/account')).body, '/logout')
+          const revoke = await client.post('/account/sessions/revoke', { _csrf: _csrf! })
+          check(revoke, '400 revoke form', { status: 400 })
+          check(await client.get('/?after=abc'), '400 cursor', { status: 400 })
+        })
+
+        pageTest('the 400 page of a URL that does not decode', async (check) => {
+          check(await visitor().get('/%'), '400 before routing', {
+            status: 400,
+          })
+        })
+
+        pageTest('the 403 page of a forgery: a POST without the token', async (check) => {
+          const client = visitor()
+          await client.get('/login')
+          const answer = await client.post('/login', { username: 'resident', password: PASSWORD })
+          check(answer, '403 forgery', { status: 403 })
+        })
+
+        pageTest('the 413 page of a body over 64 KiB', async (check) => {
+          const client = visitor()
+          const answer = await client.submit('/register', '/register', {
+            username: 'big',
+            password: 'x'.repeat(70 * 1024),
+          })
+          check(answer, '413', { status: 413 })
+        })
+
+        pageTest('the 415 page of a body of another kind', async (check) => {
+          const answer = await t.app.inject({
+            method: 'POST',
+            url: '/login',
+            headers: { 'content-type': 'application/xml', 'accept-language': locale },
+            payload: '<a/>',
+          })
+          check(answer, '415', { status: 415 })
+        })
+
+        pageTest('the 503 of a full line of password hashes', async (check) => {
+          const client = visitor()
+          const form = hiddenInputs((await client.get('/login')).body, '/login')
+          const release = holdEveryHashPlace()
+          let answer: LightMyRequestResponse
+          try {
+            answer = await client.post('/login', {
+              ...form,
+              username: freshName(),
+              password: PASSWORD,
+            })
+          } finally {
+            release()
+          }
+          assert.equal(answer.headers['retry-after'], '1')
+          check(answer, '503 busy', { status: 503, kind: 'plain' })
+        })
+
+        /** Runs `fn` while the database fails as `mode` says. */
+        async function whileDatabase<T>(mode: SwitchableDatabase['mode'], fn: () => Promise<T>) {
+          down.db.mode = mode
+          try {
+            return await fn()
+          } finally {
+            down.db.mode = 'answering'
+          }
+        }
+
+        pageTest('the 503 of a database that does not answer', async (check) => {
+          const client = visitor(down.app)
+          const form = hiddenInputs((await client.get('/login')).body, '/login')
+          const answer = await whileDatabase('unavailable', () =>
+            client.post('/login', { ...form, username: freshName(), password: PASSWORD }),
+          )
+          assert.equal(answer.headers['retry-after'], '5')
+          check(answer, '503 database', { status: 503, kind: 'plain' })
+        })
+
+        pageTest('the 500 of an error nobody expected', async (check) => {
+          const client = visitor(down.app)
+          const form = hiddenInputs((await client.get('/login')).body, '/login')
+          const answer = await whileDatabase('broken', () =>
+            client.post('/login', { ...form, username: freshName(), password: PASSWORD }),
+          )
+          check(answer, '500', { status: 500, kind: 'plain' })
+        })
+
+        pageTest('/readyz, ready and not', async (check) => {
+          const client = visitor(down.app)
+          check(await client.get('/readyz'), '/readyz ready', {
+            status: 200,
+            kind: 'plain',
+          })
+          const notReady = await whileDatabase('unavailable', () => client.get('/readyz'))
+          check(notReady, '/readyz not ready', { status: 503, kind: 'plain' })
+        })
+      })
+    }
+  })
+}
