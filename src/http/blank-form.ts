@@ -35,8 +35,10 @@ export class BlankForm {
   send(request: FastifyRequest, reply: FastifyReply): FastifyReply {
     // The switcher comes back to the form itself: a query the route ignored is not
     // kept, so one visitor's URL never lands in the page kept for everyone.
+    // The route's own path, not the URL as spelled ("/log%69n" is /login too), so a
+    // few odd spellings cannot fill the kept pages.
     const full = pageContext(request, reply)
-    const ctx = { ...full, path: full.path.split(/[?#]/)[0]! }
+    const ctx = { ...full, path: request.routeOptions.url ?? full.path.split(/[?#]/)[0]! }
     if (ctx.user !== null || !PLAIN_TOKEN.test(ctx.csrfToken)) {
       return sendPage(reply, 200, this.#page(ctx))
     }

@@ -10,14 +10,21 @@ import { safeNextPath } from './next-path.js'
 
 const ONE_YEAR_SECONDS = 365 * 86_400
 
+function languageCookie(request: FastifyRequest): string | undefined {
+  // Undefined where the cookie plugin has not run (an answer before routing, such as
+  // the 400 for a URL that does not decode): read from the header then.
+  const parsed = request.cookies as Record<string, string | undefined> | undefined
+  if (parsed) return parsed[LANGUAGE_COOKIE]
+  const header = request.headers.cookie
+  if (!header || typeof request.server.parseCookie !== 'function') return undefined
+  return request.server.parseCookie(header)[LANGUAGE_COOKIE]
+}
+
 /** The words for this request: the `lang` cookie, else Accept-Language, else English. */
 export function translatorFor(request: FastifyRequest): Translate {
   return translator(
     chooseLocale({
-      // Undefined where the cookie plugin has not run (an answer before routing).
-      cookie: (request.cookies as Record<string, string | undefined> | undefined)?.[
-        LANGUAGE_COOKIE
-      ],
+      cookie: languageCookie(request),
       acceptLanguage: request.headers['accept-language'],
     }),
   )

@@ -18,17 +18,26 @@ export function localeOfTag(tag: string): Locale | undefined {
 /**
  * RFC 9110 §12.5.4: comma-separated ranges, each with an optional `;q=` weight
  * (default 1, 0 = not acceptable); the highest weight wins, the earlier on a tie.
- * `*` is any language: the default. Malformed parts are skipped, never an error.
+ * `*` is any language the header does not name otherwise (so `en;q=0, *` is not
+ * English). Malformed parts are skipped, never an error.
  */
 export function localeFromAcceptLanguage(header: string | undefined): Locale | undefined {
   if (!header) return undefined
+  const ranges = header
+    .slice(0, 1024)
+    .split(',')
+    .map((part) => {
+      const [range = '', ...params] = part.split(';')
+      const qParam = params.map((p) => p.trim()).find((p) => p.toLowerCase().startsWith('q='))
+      return { range: range.trim(), q: qParam === undefined ? 1 : Number(qParam.slice(2)) }
+    })
+    .filter(({ q }) => Number.isFinite(q) && q >= 0 && q <= 1)
+  const named = new Set(ranges.map(({ range }) => localeOfTag(range)))
+  const anyOther = LOCALES.find((locale) => !named.has(locale))
   let best: { locale: Locale; q: number } | undefined
-  for (const part of header.slice(0, 1024).split(',')) {
-    const [range = '', ...params] = part.split(';')
-    const qParam = params.map((p) => p.trim()).find((p) => p.toLowerCase().startsWith('q='))
-    const q = qParam === undefined ? 1 : Number(qParam.slice(2))
-    if (!Number.isFinite(q) || q <= 0 || q > 1) continue
-    const locale = range.trim() === '*' ? DEFAULT_LOCALE : localeOfTag(range)
+  for (const { range, q } of ranges) {
+    if (q === 0) continue
+    const locale = range === '*' ? anyOther : localeOfTag(range)
     if (locale !== undefined && (best === undefined || q > best.q)) best = { locale, q }
   }
   return best?.locale

@@ -38,6 +38,8 @@ describe('Accept-Language alone', () => {
     ['zh;q=0 → en (refused, nothing else asked: the default)', 'zh;q=0', 'en'],
     ['* → en', '*', 'en'],
     ['fr, *;q=0.1 → en', 'fr, *;q=0.1', 'en'],
+    ['* is a language not named otherwise: en;q=0, * → zh-CN', 'en;q=0, *', 'zh-CN'],
+    ['* below a named one: zh;q=0.5, * → en (* at 1 is any other)', 'zh;q=0.5, *', 'en'],
     ['a quality tie keeps the earlier: en, zh → en', 'en, zh', 'en'],
     ['a quality tie keeps the earlier: zh, en → zh-CN', 'zh, en', 'zh-CN'],
     [

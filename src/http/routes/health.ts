@@ -19,7 +19,8 @@ export async function healthRoutes(app: FastifyInstance, { db }: { db: Database 
   )
 
   app.get('/readyz', async (request, reply) => {
-    reply.header('cache-control', 'no-store')
+    // The refusal is in the reader's language (the word "ready" is the same in all).
+    reply.header('cache-control', 'no-store').header('vary', 'Accept-Language, Cookie')
     try {
       await withTimeout(db.ping(), READY_TIMEOUT_MS)
       return reply.send(translatorFor(request)('health.ready'))
