@@ -10,14 +10,18 @@ export { translatorFor }
 /**
  * The page an answer stands for, where the language switcher comes back to: the
  * address itself for a GET; for a form's answer, the page the form is on (a GET of
- * /account/password is no page).
+ * /account/password is no page), with the sign-in form's `next` kept.
  */
 export function pagePathOf(request: FastifyRequest): string {
   const path = safeNextPath(request.url) ?? '/'
   if (request.method === 'GET' || request.method === 'HEAD') return path
   if (path.startsWith('/account')) return '/account'
   if (path.startsWith('/regist')) return '/register'
-  return path.split('?')[0]!
+  if (path.startsWith('/login')) {
+    const next = safeNextPath((request.body as { next?: unknown } | undefined)?.next)
+    return next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`
+  }
+  return '/'
 }
 
 /** The context every page receives: words, the signed-in user, a form token, the time. */

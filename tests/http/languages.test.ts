@@ -395,10 +395,17 @@ for (const engine of engines) {
           }
         })
 
-        test(`${locale}: a sign-in form's error answer comes back to /login`, async () => {
+        test(`${locale}: a sign-in form's error answer comes back to /login, its next kept`, async () => {
           const answer = await client().login('polyglot', WRONG, { next: '/account' })
           assert.equal(answer.statusCode, 401)
-          assertSwitcher(answer.body, locale, '/login', 'POST /login, wrong password')
+          assertSwitcher(
+            answer.body,
+            locale,
+            '/login?next=%2Faccount',
+            'POST /login, wrong password',
+          )
+          const plain = await client().login('polyglot', WRONG)
+          assertSwitcher(plain.body, locale, '/login', 'POST /login without next')
           const forged = await client().post('/login', { username: 'x', password: WRONG })
           assert.equal(forged.statusCode, 403)
           assertSwitcher(forged.body, locale, '/login', 'POST /login without a token')
