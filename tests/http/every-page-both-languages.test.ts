@@ -5,7 +5,14 @@ import { MEMBERS_PAGE_SIZE } from '../../src/auth/members.js'
 import { LOCALES, type Locale } from '../../src/i18n/translate.js'
 import { decodeEntities, hiddenInputs, TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
-import { englishWordsIn, hasHan, htmlLang, SPOKEN, visibleText } from '../helpers/languages.js'
+import {
+  ENGLISH_CATALOG_WORDS,
+  englishWordsIn,
+  hasHan,
+  htmlLang,
+  SPOKEN,
+  visibleText,
+} from '../helpers/languages.js'
 import {
   holdEveryHashPlace,
   startAppOnSwitchableDatabase,
@@ -21,8 +28,10 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js'
 // Latin letters of src/i18n/en.ts's messages, less a justified allow-list). An
 // English page, in turn, shows no Chinese but the switcher's own "简体中文", and its
 // English is seen by the same check (so the check is known to find English).
-// Together the answers below show every word of the English catalog (207 of 207 when
-// this was written): a Chinese page that forgets a message has nowhere to hide.
+// Together the English answers below show every word of the English catalog, and the
+// last English test checks it (against the catalog as it is at run time, less
+// NEVER_SHOWN): a message no test here renders is a message whose Chinese page is not
+// looked at, so a Chinese page that forgets a message has nowhere to hide.
 //
 // Written for Logon with the zh-CN catalog: until it lands, LOCALES is ['en'], a
 // Chinese request gets the English page, and every zh-CN test here fails.
@@ -57,6 +66,13 @@ interface Expected {
   kind?: 'html' | 'plain'
 }
 
+/**
+ * Words of the English catalog that no answer of this file can show, each with why.
+ * The English suite's last test fails on any other catalog word its answers never
+ * showed, and on any word listed here that it did show (the reason no longer holds).
+ */
+const NEVER_SHOWN: ReadonlyMap<string, string> = new Map([])
+
 /** Checks one answer: its status, and that it is wholly in the test's language. */
 type Check = (response: LightMyRequestResponse, what: string, expected: Expected) => void
 
@@ -65,7 +81,12 @@ type Check = (response: LightMyRequestResponse, what: string, expected: Expected
  * test is not looking at the page it means); what is wrong with their language is
  * gathered and reported at the end, every page and every word of the test at once.
  */
-function languageTest(locale: Locale, name: string, fn: (check: Check) => Promise<void>) {
+function languageTest(
+  locale: Locale,
+  name: string,
+  fn: (check: Check) => Promise<void>,
+  seen: Set<string>,
+) {
   test(name, async () => {
     const wrongByAnswer: Record<string, Record<string, unknown>> = {}
     await fn((response, what, { status, kind = 'html' }) => {
@@ -78,6 +99,7 @@ function languageTest(locale: Locale, name: string, fn: (check: Check) => Promis
       const text = visibleText(response.body)
       const english = englishWordsIn(text, NAMES)
       if (locale === 'en') {
+        for (const word of english) seen.add(word)
         if (hasHan(text.split('简体中文').join(' '))) wrong.chinese = text
         // The check itself: it does find English where there is some.
         if (english.length === 0) wrong.englishNotSeen = text
@@ -160,8 +182,10 @@ for (const engine of engines) {
         return { client, name }
       }
 
+      /** The English catalog's words the English answers showed, for the last test. */
+      const seen = new Set<string>()
       const pageTest = (name: string, fn: (check: Check) => Promise<void>) =>
-        languageTest(locale, name, fn)
+        languageTest(locale, name, fn, seen)
 
       describe(locale, () => {
         pageTest('home, signed out', async (check) => {
@@ -517,9 +541,29 @@ for (const engine of engines) {
           const ready = await client.get('/readyz')
           assert.equal(ready.statusCode, 200)
           assert.equal(ready.body, 'ready')
+          // In English it is a word of the catalog like any other (health.ready).
+          if (locale === 'en') check(ready, '/readyz ready', { status: 200, kind: 'plain' })
           const notReady = await whileDatabase('unavailable', () => client.get('/readyz'))
           check(notReady, '/readyz not ready', { status: 503, kind: 'plain' })
         })
+
+        if (locale === 'en') {
+          // Last of the English suite: run alone (a --test-name-pattern that leaves
+          // out the tests above) it has nothing to count and fails.
+          test('together, the English answers show every word of the English catalog', () => {
+            const catalog = [...ENGLISH_CATALOG_WORDS]
+            const neverSeen = catalog.filter((word) => !seen.has(word) && !NEVER_SHOWN.has(word))
+            assert.deepEqual(
+              neverSeen,
+              [],
+              `${neverSeen.length} of the English catalog's ${catalog.length} words on no English answer of this file: render the messages that hold them, or list them in NEVER_SHOWN with why`,
+            )
+            const shownAfterAll = [...NEVER_SHOWN.keys()].filter((word) => seen.has(word))
+            assert.deepEqual(shownAfterAll, [], 'words of NEVER_SHOWN that an answer did show')
+            const gone = [...NEVER_SHOWN.keys()].filter((word) => !ENGLISH_CATALOG_WORDS.has(word))
+            assert.deepEqual(gone, [], 'words of NEVER_SHOWN no longer in the English catalog')
+          })
+        }
       })
     }
   })

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
+import { en, type Catalog } from '../../src/i18n/en.js'
 import { LOCALES, type Locale } from '../../src/i18n/translate.js'
+import { zhCN } from '../../src/i18n/zh-CN.js'
 import { hiddenInputs, setCookie, TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { htmlLang, languageSwitcher, SPOKEN, switcherNexts } from '../helpers/languages.js'
@@ -32,6 +34,9 @@ function visitor(t: TestApp, headers: Record<string, string> = {}): TestClient {
   const n = nextAddress++
   return new TestClient(t.app, headers, { remoteAddress: `10.${n >> 8}.${n & 255}.1` })
 }
+
+/** Each language's catalog, read at run time: its texts may change, the test does not. */
+const CATALOGS: Record<Locale, Catalog> = { en, 'zh-CN': zhCN }
 
 const asking = (locale: Locale) => ({ 'accept-language': locale })
 const other = (locale: Locale) => SPOKEN.filter((l) => l !== locale)
@@ -249,16 +254,38 @@ for (const engine of engines) {
         }
       })
 
-      test("on /readyz, whose words (health.ready, health.notReady) are in the request's language", async () => {
+      test("on /readyz, which says 'ready' in every language and health.notReady in the request's", async () => {
         const down = await startAppOnSwitchableDatabase(engine, ENV)
         try {
-          const ready = await down.app.inject({ method: 'GET', url: '/readyz' })
-          assert.equal(ready.statusCode, 200)
-          assertVaries(ready, '/readyz ready')
+          for (const locale of SPOKEN) {
+            const ready = await down.app.inject({
+              method: 'GET',
+              url: '/readyz',
+              headers: asking(locale),
+            })
+            assert.equal(ready.statusCode, 200, locale)
+            // For probes: the same word whatever the language.
+            assert.equal(ready.body, 'ready', `${locale}: the ready body`)
+            assertVaries(ready, `/readyz ready, ${locale}`)
+          }
           down.db.mode = 'unavailable'
-          const notReady = await down.app.inject({ method: 'GET', url: '/readyz' })
-          assert.equal(notReady.statusCode, 503)
-          assertVaries(notReady, '/readyz not ready')
+          const bodies = new Set<string>()
+          for (const locale of SPOKEN) {
+            const notReady = await down.app.inject({
+              method: 'GET',
+              url: '/readyz',
+              headers: asking(locale),
+            })
+            assert.equal(notReady.statusCode, 503, locale)
+            assert.equal(
+              notReady.body,
+              CATALOGS[locale]['health.notReady'],
+              `${locale}: the not-ready body is that catalog's health.notReady`,
+            )
+            assertVaries(notReady, `/readyz not ready, ${locale}`)
+            bodies.add(notReady.body)
+          }
+          assert.equal(bodies.size, SPOKEN.length, 'each language has a refusal of its own')
         } finally {
           await down.close()
         }
