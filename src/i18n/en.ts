@@ -110,7 +110,7 @@ export const en = {
   'error.username_mixed_scripts':
     'A username is written in one script: letters of different alphabets, such as Latin and Cyrillic, cannot be mixed (they make names that look like others).',
   'error.username_stacked_marks':
-    'A username may carry at most 4 accents or marks on one letter, and not the same one twice.',
+    'A username may carry at most 4 accents or marks on one letter, and not the same one twice in a row.',
   'error.username_taken': 'That name, or one that looks the same, is taken. Choose another.',
   'error.password_too_short': 'A password needs at least {min} characters.',
   'error.password_too_long': 'A password has at most 1024 characters.',
