@@ -87,6 +87,7 @@ export const en = {
   'event.sessions_over_limit_ended':
     'Signed in with the most sessions an account may hold: the least recently used one was signed out',
   'time.withRelative': '{time} ({relative})',
+  'time.justNow': 'just now',
   'duration.days.one': '{n} day',
   'duration.days.other': '{n} days',
   'duration.hours.one': '{n} hour',

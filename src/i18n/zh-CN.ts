@@ -87,6 +87,7 @@ export const zhCN = {
   'event.account_locked': '因多次密码错误暂停登录：只有以前登录过的浏览器仍能登录',
   'event.sessions_over_limit_ended': '登录时会话数已达账户上限：结束最久未使用的会话',
   'time.withRelative': '{time}（{relative}）',
+  'time.justNow': '刚刚',
   'duration.days.one': '{n}天',
   'duration.days.other': '{n}天',
   'duration.hours.one': '{n}小时',
