@@ -117,6 +117,7 @@ export const en = {
   'error.password_too_long': 'A password has at most 1024 characters.',
   'error.password_too_common':
     'That password is too common: it is on a list of passwords attackers try first. Choose another.',
+  'form.errorSummary': 'Please check the following',
   'error.form_invalid': 'The form was not filled in as expected. Please try again.',
 
   'http.badRequest': 'The request could not be understood.',

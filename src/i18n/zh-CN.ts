@@ -115,6 +115,7 @@ export const zhCN = {
   'error.password_too_short': '密码至少需要{min}个字符。',
   'error.password_too_long': '密码最多1024个字符。',
   'error.password_too_common': '这个密码太常见了：它在攻击者最先尝试的密码清单上。请换一个。',
+  'form.errorSummary': '请检查以下内容',
   'error.form_invalid': '表单内容不符合要求，请重试。',
 
   'http.badRequest': '无法理解这个请求。',
