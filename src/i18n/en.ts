@@ -3,6 +3,7 @@
 // error) and the same {placeholders} (tests/unit/catalogs.test.ts).
 export const en = {
   'app.name': 'Logon',
+  'title.withErrors': 'Error: {title}',
   'nav.signIn': 'Sign in',
   'nav.register': 'Register',
   'nav.signOut': 'Sign out',

@@ -8,6 +8,7 @@ import type { Catalog } from './en.js'
 // plural form: each .one says what its .other says.
 export const zhCN = {
   'app.name': 'Logon',
+  'title.withErrors': '错误：{title}',
   'nav.signIn': '登录',
   'nav.register': '注册',
   'nav.signOut': '退出登录',
