@@ -8,7 +8,7 @@ import { quoteName } from './import-legacy-report.js'
 
 const WHY: Record<RefusedName['code'], string> = {
   username_mixed_scripts: 'mixes scripts (such as Latin and Cyrillic letters)',
-  username_stacked_marks: `more than ${USERNAME_MAX_MARKS_IN_A_ROW} marks on one letter, or the same mark twice`,
+  username_stacked_marks: `more than ${USERNAME_MAX_MARKS_IN_A_ROW} marks on one letter, or the same mark twice in a row`,
 }
 
 export function formatConfusableNames(found: ConfusableNames, where: string): string {

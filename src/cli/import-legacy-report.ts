@@ -29,7 +29,7 @@ const EXPLANATION: Record<SkipReason, (skipped: SkippedName) => string> = {
     'invalid name: it mixes scripts (such as Latin and Cyrillic letters), ' +
     'so it can pass for another name',
   username_stacked_marks: () =>
-    `invalid name: more than ${USERNAME_MAX_MARKS_IN_A_ROW} marks on one letter, or the same mark twice`,
+    `invalid name: more than ${USERNAME_MAX_MARKS_IN_A_ROW} marks on one letter, or the same mark twice in a row`,
   duplicate_in_source: ({ key, sameKeyCount }) =>
     `${sameKeyCount ?? 2} names of the source are the same after normalisation ` +
     `(NFKC + case folding: ${quoteName(key ?? null)}); none of them was imported`,

@@ -3,6 +3,7 @@
 // error) and the same {placeholders} (tests/unit/catalogs.test.ts).
 export const en = {
   'app.name': 'Logon',
+  'title.withErrors': 'Error: {title}',
   'nav.signIn': 'Sign in',
   'nav.register': 'Register',
   'nav.signOut': 'Sign out',
@@ -87,6 +88,7 @@ export const en = {
   'event.sessions_over_limit_ended':
     'Signed in with the most sessions an account may hold: the least recently used one was signed out',
   'time.withRelative': '{time} ({relative})',
+  'time.justNow': 'just now',
   'duration.days.one': '{n} day',
   'duration.days.other': '{n} days',
   'duration.hours.one': '{n} hour',
@@ -110,12 +112,13 @@ export const en = {
   'error.username_mixed_scripts':
     'A username is written in one script: letters of different alphabets, such as Latin and Cyrillic, cannot be mixed (they make names that look like others).',
   'error.username_stacked_marks':
-    'A username may carry at most 4 accents or marks on one letter, and not the same one twice.',
+    'A username may carry at most 4 accents or marks on one letter, and not the same one twice in a row.',
   'error.username_taken': 'That name, or one that looks the same, is taken. Choose another.',
   'error.password_too_short': 'A password needs at least {min} characters.',
   'error.password_too_long': 'A password has at most 1024 characters.',
   'error.password_too_common':
     'That password is too common: it is on a list of passwords attackers try first. Choose another.',
+  'form.errorSummary': 'Please check the following',
   'error.form_invalid': 'The form was not filled in as expected. Please try again.',
 
   'http.badRequest': 'The request could not be understood.',

@@ -8,6 +8,7 @@ import type { Catalog } from './en.js'
 // plural form: each .one says what its .other says.
 export const zhCN = {
   'app.name': 'Logon',
+  'title.withErrors': '错误：{title}',
   'nav.signIn': '登录',
   'nav.register': '注册',
   'nav.signOut': '退出登录',
@@ -33,7 +34,7 @@ export const zhCN = {
 
   'login.title': '登录',
   'login.submit': '登录',
-  'login.remember': '在这台设备上记住我',
+  'login.remember': '在这台设备上保持登录',
   'login.noAccount': '还没有账户？{link}',
   'login.failed': '用户名或密码错误',
   'limit.tryAgain': '尝试次数过多，请{wait}后再试。',
@@ -44,8 +45,8 @@ export const zhCN = {
   'account.signedInAs': '当前登录账户：{name}',
   'account.currentSession': '当前会话',
   'account.sessionExplained':
-    '会话让你在一个浏览器上保持登录状态。出现以下任一情况，会话即结束（以先到者为准）：你退出登录、连续{idle}未使用、登录已满{absolute}。“记住我”会话不会因闲置而结束，有效期为{remember}。',
-  'account.rememberExplained': '这是一个“记住我”会话：不会因闲置而结束，将在下方所示的时间结束。',
+    '会话让你在一个浏览器上保持登录状态。出现以下任一情况，会话即结束（以先到者为准）：你退出登录、连续{idle}未使用、登录已满{absolute}。“保持登录”会话不会因闲置而结束，有效期为{remember}。',
+  'account.rememberExplained': '这是一个“保持登录”会话：不会因闲置而结束，将在下方所示的时间结束。',
   'account.signedInAt': '登录时间',
   'account.lastActive': '最近活动',
   'account.endsAt': '结束时间',
@@ -58,7 +59,7 @@ export const zhCN = {
   'account.thisDevice': '当前会话',
   'account.revoke': '退出登录',
   'account.revokeLabel': '退出登录：{device}',
-  'account.revokeOthers': '退出所有其他会话',
+  'account.revokeOthers': '让其他所有会话退出登录',
   'account.noOtherSessions': '你没有在其他地方登录。',
   'account.unknownDevice': '未知设备',
   'account.deviceOn': '{os} 上的 {browser}',
@@ -77,16 +78,17 @@ export const zhCN = {
   'account.eventWhen': '时间',
   'account.eventWhat': '事件',
   'account.noEvents': '暂无记录。',
-  'event.registered': '创建了账户',
+  'event.registered': '创建账户',
   'event.signed_in': '登录成功',
   'event.sign_in_failed': '登录失败（密码错误）',
   'event.signed_out': '退出登录',
-  'event.session_revoked': '在本页面让一个会话退出了登录',
-  'event.password_changed': '修改了密码',
-  'event.password_check_failed': '在本页面输入了错误的密码',
-  'event.account_locked': '多次输入错误的密码后，登录被暂停：只有以前登录过的浏览器仍能登录',
-  'event.sessions_over_limit_ended': '登录时会话数已达账户上限：最久未使用的一个会话已退出登录',
+  'event.session_revoked': '在本页面结束会话',
+  'event.password_changed': '修改密码',
+  'event.password_check_failed': '在本页面输入密码错误',
+  'event.account_locked': '因多次密码错误暂停登录：只有以前登录过的浏览器仍能登录',
+  'event.sessions_over_limit_ended': '登录时会话数已达账户上限：结束最久未使用的会话',
   'time.withRelative': '{time}（{relative}）',
+  'time.justNow': '刚刚',
   'duration.days.one': '{n}天',
   'duration.days.other': '{n}天',
   'duration.hours.one': '{n}小时',
@@ -109,11 +111,12 @@ export const zhCN = {
   'error.username_mixed_scripts':
     '用户名只能使用一种文字：不能混用不同字母表的字母，例如拉丁字母和西里尔字母（混用会造出与别人看起来一样的名字）。',
   'error.username_stacked_marks':
-    '一个字母上最多只能带4个重音或附加符号，且同一个符号不能出现两次。',
-  'error.username_taken': '这个名字（或与它看起来一样的名字）已被占用，请换一个。',
+    '用户名中一个字母上最多只能带4个重音或附加符号，且同一个符号不能连续出现两次。',
+  'error.username_taken': '这个用户名（或与它看起来相同的用户名）已被占用，请换一个。',
   'error.password_too_short': '密码至少需要{min}个字符。',
   'error.password_too_long': '密码最多1024个字符。',
   'error.password_too_common': '这个密码太常见了：它在攻击者最先尝试的密码清单上。请换一个。',
+  'form.errorSummary': '请检查以下内容',
   'error.form_invalid': '表单内容不符合要求，请重试。',
 
   'http.badRequest': '无法理解这个请求。',
@@ -122,12 +125,13 @@ export const zhCN = {
   'http.tooLarge': '请求内容过大。',
   'http.unsupportedMediaType': '不接受这种类型的请求内容。',
   'http.unavailable': 'Logon 暂时无法使用，请稍后再试。',
-  'http.busy': 'Logon 现在很忙，请稍后再试。',
+  'http.busy': 'Logon 当前繁忙，请稍后再试。',
   'http.internal': '我们这边出了点问题，请重试。',
   'http.errorTitle': '出错了',
   'http.backHome': '返回首页',
 
-  // Machine words, for probes that read the body: the same in every language.
+  // health.alive and health.ready are machine words, for probes that read the body:
+  // the same in every language. health.notReady is read by people, so it is translated.
   'health.alive': 'ok',
   'health.ready': 'ready',
   'health.notReady': '数据库没有响应。',

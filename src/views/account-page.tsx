@@ -43,8 +43,10 @@ export function AccountPage({
 }) {
   const { t } = ctx
   const current = sessions.find((s) => s.current)
+  const withErrors =
+    Object.values(forms.passwordErrors ?? {}).some(Boolean) || Boolean(forms.deleteError)
   return (
-    <Layout ctx={ctx} title={t('account.title')}>
+    <Layout ctx={ctx} title={t('account.title')} withErrors={withErrors}>
       <h1>{t('account.title')}</h1>
       <p>{t('account.signedInAs', { name: username })}</p>
       {lastLockedAt ? (

@@ -29,8 +29,12 @@ const dateTimeFormat = perLocale(
 const dateFormat = perLocale(
   (locale) => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }),
 )
+// numeric: 'always' ("1 day ago", never "yesterday"): a count of whole 24-hour steps
+// is not a count of calendar days, and 'auto' would call 47 hours ago (two dates back)
+// "yesterday" and 30 days ago "last month". The one word that is exact, for under a
+// minute, comes from the catalog ('time.justNow') instead of Intl's "now".
 const relativeTimeFormat = perLocale(
-  (locale) => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }),
+  (locale) => new Intl.RelativeTimeFormat(locale, { numeric: 'always' }),
 )
 
 const RELATIVE_UNITS = [
@@ -39,19 +43,22 @@ const RELATIVE_UNITS = [
   ['day', 86400],
   ['hour', 3600],
   ['minute', 60],
-  ['second', 1],
 ] as const
 
 /**
  * How long before or after `now` a moment is, in the largest unit it reaches, in
  * whole units toward zero (119 s ago is "1 minute ago", never "2 minutes ago"):
- * "2 minutes ago", "yesterday", "in 3 hours"; "2分钟前", "昨天", "3小时后".
+ * "2 minutes ago", "1 day ago", "in 3 hours"; "2分钟前", "1天前", "3小时后". Under a
+ * minute either way is "just now", "刚刚": the pages show how long ago things
+ * happened, and a moment seconds ahead of `now` is the clocks of two instances
+ * disagreeing, not the future.
  */
 export function formatRelativeTime(date: Date, now: Date, t: Translate): string {
   const seconds = (date.getTime() - now.getTime()) / 1000
-  const [unit, size] = RELATIVE_UNITS.find(([, size]) => Math.abs(seconds) >= size) ?? ['second', 1]
-  // + 0 turns -0 (under a second ago) into 0: "now", not "0 seconds ago".
-  return relativeTimeFormat(t.locale).format(Math.trunc(seconds / size) + 0, unit)
+  const reached = RELATIVE_UNITS.find(([, size]) => Math.abs(seconds) >= size)
+  if (reached === undefined) return t('time.justNow')
+  const [unit, size] = reached
+  return relativeTimeFormat(t.locale).format(Math.trunc(seconds / size), unit)
 }
 
 /**

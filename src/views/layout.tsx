@@ -3,16 +3,24 @@ import { LanguageSwitcher } from './language-switcher.js'
 import type { PageContext } from './page-context.js'
 import { PostForm } from './post-form.js'
 
+/**
+ * The page around `children`. A page showing a form that came back with errors says
+ * `withErrors`: its title starts with "Error: ", the first words a screen reader says
+ * of the page it lands on, and what the tab and the history show.
+ */
 export function Layout({
   ctx,
   title,
+  withErrors = false,
   children,
 }: {
   ctx: PageContext
   title: string
+  withErrors?: boolean
   children: ComponentChildren
 }) {
   const { t, user } = ctx
+  const pageTitle = withErrors ? t('title.withErrors', { title }) : title
   return (
     <html lang={t.locale}>
       <head>
@@ -20,7 +28,7 @@ export function Layout({
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         {/* Both schemes from the first paint: no white flash before the styles in the dark. */}
         <meta name="color-scheme" content="light dark" />
-        <title>{`${title} · ${t('app.name')}`}</title>
+        <title>{`${pageTitle} · ${t('app.name')}`}</title>
         <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/pico.classless.min.css" />
         <link rel="stylesheet" href="/assets/app.css" />

@@ -14,7 +14,7 @@ export interface LoginForm {
 export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) {
   const { t } = ctx
   return (
-    <Layout ctx={ctx} title={t('login.title')}>
+    <Layout ctx={ctx} title={t('login.title')} withErrors={Boolean(form.error)}>
       <h1>{t('login.title')}</h1>
       <PostForm ctx={ctx} action="/login" error={form.error}>
         {form.next ? <input type="hidden" name="next" value={form.next} /> : null}

@@ -32,15 +32,31 @@ function fieldProps(element: VNode): FieldProps | undefined {
 }
 
 /**
- * What went wrong, at the top of the form the page came back with: the form's own
- * error, then each field's as a link to that field. There is no script to move focus
- * to it, so `autofocus` does (a focusable element, tabindex -1, outside the tab
- * order); role="alert" has it announced where focus is not followed. The fields'
- * own messages (Field) carry no role: they are read when each field is reached.
+ * What went wrong, at the top of the form the page came back with: a heading that
+ * names the summary (aria-labelledby), the form's own error, then each field's as a
+ * link to that field. There is no script to move focus to it, so `autofocus` does (a
+ * focusable element, tabindex -1, outside the tab order); role="alert" has it
+ * announced where focus is not followed. The fields' own messages (Field) carry no
+ * role: they are read when each field is reached.
  */
-function ErrorSummary({ error, fields }: { error: string | undefined; fields: FieldError[] }) {
+function ErrorSummary({
+  ctx,
+  id,
+  level,
+  error,
+  fields,
+}: {
+  ctx: PageContext
+  id: string
+  level: HeadingLevel
+  error: string | undefined
+  fields: FieldError[]
+}) {
+  const Heading = level === 3 ? 'h3' : 'h2'
+  const headingId = `${id}-heading`
   return (
-    <div class="error-summary" role="alert" tabindex={-1} autofocus>
+    <div class="error-summary" role="alert" aria-labelledby={headingId} tabindex={-1} autofocus>
+      <Heading id={headingId}>{ctx.t('form.errorSummary')}</Heading>
       {error ? <p class="form-error">{error}</p> : null}
       {fields.length > 0 ? (
         <ul>
@@ -55,29 +71,40 @@ function ErrorSummary({ error, fields }: { error: string | undefined; fields: Fi
   )
 }
 
+/** The level of the summary's heading: one below the heading the form stands under. */
+type HeadingLevel = 2 | 3
+
 /**
  * Every form that changes state: a POST carrying the anti-forgery token as a hidden
  * input (docs/contract.md: clients submit every hidden input of the form they loaded),
- * with an error summary at its top when the form has an error or its fields do.
+ * with an error summary at its top when the form has an error or its fields do. A
+ * form under the page's h1 gets an h2 for its summary (the default); a form in a
+ * section with an h2 of its own (the account page's) says `summaryLevel={3}`.
  */
 export function PostForm({
   ctx,
   action,
   error,
+  summaryLevel = 2,
   class: className,
   children,
 }: {
   ctx: PageContext
   action: string
   error?: string | undefined
+  summaryLevel?: HeadingLevel
   class?: string
   children: ComponentChildren
 }) {
   const fields = fieldErrors(children)
+  // "/account/password" → "account-password-errors": one id per form of a page.
+  const summaryId = `${action.replace(/^\//, '').replace(/[^A-Za-z0-9]+/g, '-')}-errors`
   return (
     <form method="post" action={action} class={className}>
       <input type="hidden" name="_csrf" value={ctx.csrfToken} />
-      {error || fields.length > 0 ? <ErrorSummary error={error} fields={fields} /> : null}
+      {error || fields.length > 0 ? (
+        <ErrorSummary ctx={ctx} id={summaryId} level={summaryLevel} error={error} fields={fields} />
+      ) : null}
       {children}
     </form>
   )

@@ -34,8 +34,9 @@ export function RegistrationClosedPage({ ctx }: { ctx: PageContext }) {
 
 export function RegisterPage({ ctx, form }: { ctx: PageContext; form: RegisterForm }) {
   const { t } = ctx
+  const withErrors = Object.values(form.errors).some(Boolean)
   return (
-    <Layout ctx={ctx} title={t('register.title')}>
+    <Layout ctx={ctx} title={t('register.title')} withErrors={withErrors}>
       <h1>{t('register.title')}</h1>
       <PostForm ctx={ctx} action="/register" error={form.errors.form}>
         <Field

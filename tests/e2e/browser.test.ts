@@ -153,7 +153,14 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
     await passwordField().fill('not the password at all')
     const { postStatus } = await submitForm(page, button('login.submit'))
     assert.equal(postStatus, 401)
-    assert.equal(await page.getByRole('alert').textContent(), message('login.failed'))
+    // The summary is named by its heading; under it, the form's error.
+    const alert = page.getByRole('alert', { name: message('form.errorSummary') })
+    assert.equal(await alert.count(), 1)
+    assert.equal(await alert.locator('.form-error').textContent(), message('login.failed'))
+    assert.equal(
+      await page.title(),
+      `${message('title.withErrors', { title: message('login.title') })} · Logon`,
+    )
     assert.equal(await usernameField().inputValue(), USERNAME)
     assert.equal(await passwordField().inputValue(), '')
     assert.deepEqual(await sessionRows(), [])

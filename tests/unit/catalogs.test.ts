@@ -77,6 +77,12 @@ describe('the zh-CN catalog punctuates as Chinese does', () => {
     }
   })
 
+  test('the security events are named in one style: what happened, with no 了', () => {
+    for (const [key, message] of Object.entries(zhCN)) {
+      if (key.startsWith('event.')) assert.doesNotMatch(message, /了/, key)
+    }
+  })
+
   test('quotation marks are “ ”, not "', () => {
     for (const [key, message] of Object.entries(zhCN)) {
       assert.ok(!message.includes('"'), key)

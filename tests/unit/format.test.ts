@@ -50,20 +50,45 @@ test('Time given now says how long ago, beside the <time>', () => {
 describe('formatRelativeTime: the largest unit reached, whole units toward zero', () => {
   const now = new Date('2026-03-04T12:00:00Z')
   const cases: Array<[number, string]> = [
-    [0, 'now'],
-    [-0.4, 'now'],
-    [-42, '42 seconds ago'],
+    [0, 'just now'],
+    [-0.4, 'just now'],
+    [-42, 'just now'],
+    [20, 'just now'],
     [-60, '1 minute ago'],
     [-119, '1 minute ago'],
     [-3599, '59 minutes ago'],
     [-2 * 3600, '2 hours ago'],
-    [-86400, 'yesterday'],
+    [-86400, '1 day ago'],
     [-3 * 86400, '3 days ago'],
-    [-40 * 86400, 'last month'],
+    [-40 * 86400, '1 month ago'],
+    [-400 * 86400, '1 year ago'],
     [3 * 3600, 'in 3 hours'],
   ]
   for (const [seconds, expected] of cases) {
     test(`${seconds} s is "${expected}"`, () =>
       assert.equal(formatRelativeTime(new Date(now.getTime() + seconds * 1000), now, t), expected))
+  }
+})
+
+// Whole 24-hour steps are no calendar days: 47 hours ago may be two dates back, so no
+// "yesterday"; 30 days ago may be two months back, so no "last month".
+describe('formatRelativeTime at the boundaries of its units, in each language', () => {
+  const now = new Date('2026-03-04T12:00:00Z')
+  const cases: Array<[string, number, { en: string; 'zh-CN': string }]> = [
+    ['59 s', 59, { en: 'just now', 'zh-CN': '刚刚' }],
+    ['60 s', 60, { en: '1 minute ago', 'zh-CN': '1分钟前' }],
+    ['23 h 59 min', 23 * 3600 + 59 * 60, { en: '23 hours ago', 'zh-CN': '23小时前' }],
+    ['24 h', 24 * 3600, { en: '1 day ago', 'zh-CN': '1天前' }],
+    ['47 h', 47 * 3600, { en: '1 day ago', 'zh-CN': '1天前' }],
+    ['30 days', 30 * 86400, { en: '1 month ago', 'zh-CN': '1个月前' }],
+  ]
+  for (const [label, secondsAgo, expected] of cases) {
+    for (const locale of ['en', 'zh-CN'] as const) {
+      test(`${label} ago is "${expected[locale]}" in ${locale}`, () =>
+        assert.equal(
+          formatRelativeTime(new Date(now.getTime() - secondsAgo * 1000), now, translator(locale)),
+          expected[locale],
+        ))
+    }
   }
 })

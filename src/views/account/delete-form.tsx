@@ -9,7 +9,7 @@ export function DeleteForm({ ctx, error }: { ctx: PageContext; error: string | u
     <section aria-labelledby="delete-heading">
       <h2 id="delete-heading">{t('account.deleteAccount')}</h2>
       <p>{t('account.deleteAccountHint')}</p>
-      <PostForm ctx={ctx} action="/account/delete">
+      <PostForm ctx={ctx} action="/account/delete" summaryLevel={3}>
         <Field
           ctx={ctx}
           name="password"

@@ -22,7 +22,7 @@ export function PasswordForm({
     <section aria-labelledby="password-heading">
       <h2 id="password-heading">{t('account.changePassword')}</h2>
       <p>{t('account.changePasswordHint')}</p>
-      <PostForm ctx={ctx} action="/account/password">
+      <PostForm ctx={ctx} action="/account/password" summaryLevel={3}>
         <Field
           ctx={ctx}
           name="current_password"
