@@ -97,7 +97,9 @@ for (const engine of engines) {
     after(() => store.close())
     // Before any feed listens: the TRUNCATE announces itself too.
     beforeEach(async () => {
-      await db.exec('TRUNCATE auth_events, sessions, device_tokens, users RESTART IDENTITY')
+      await db.exec(
+        'TRUNCATE auth_events, sessions, device_tokens, totp_factors, recovery_codes, users RESTART IDENTITY',
+      )
       seen = { changes: [], resets: 0, errors: [] }
     })
     afterEach(async () => {

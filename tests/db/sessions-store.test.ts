@@ -47,7 +47,7 @@ for (const engine of engines) {
     after(() => handles.close())
     beforeEach(() =>
       db.exec(
-        'TRUNCATE auth_events, sessions, device_tokens, users, server_secrets RESTART IDENTITY',
+        'TRUNCATE auth_events, sessions, device_tokens, totp_factors, recovery_codes, users, server_secrets RESTART IDENTITY',
       ),
     )
 
