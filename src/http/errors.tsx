@@ -12,6 +12,7 @@ import { translator, type MessageKey } from '../i18n/translate.js'
 import type { PageContext } from '../views/page-context.js'
 import { ErrorPage } from '../views/error-page.js'
 import { pagePathOf, sendPage, translatorFor } from './pages.js'
+import { VARY_BY_LANGUAGE } from './language.js'
 import { baselineSecurityHeaders } from './security-headers.js'
 
 // One error handler at the edge: 4xx keep their status with a short
@@ -67,7 +68,7 @@ function sendPlain(
   return reply
     .code(statusCode)
     .header('cache-control', 'no-store')
-    .header('vary', 'Accept-Language, Cookie')
+    .header('vary', VARY_BY_LANGUAGE)
     .type('text/plain; charset=utf-8')
     .send(translatorFor(request)(key))
 }

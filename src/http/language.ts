@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { chooseLocale, LANGUAGE_COOKIE } from '../i18n/negotiate.js'
-import { LOCALES, translator, type Translate } from '../i18n/translate.js'
+import { asLocale, translator, type Translate } from '../i18n/translate.js'
 import { safeNextPath } from './next-path.js'
 
 // The language of each answer, and the switcher's address. Links, not a form: they
@@ -9,6 +9,9 @@ import { safeNextPath } from './next-path.js'
 // token), and a language is nothing an attacker gains by choosing for someone.
 
 const ONE_YEAR_SECONDS = 365 * 86_400
+
+/** What an answer in the request's language varies by, for any cache on the way. */
+export const VARY_BY_LANGUAGE = 'Accept-Language, Cookie'
 
 function languageCookie(request: FastifyRequest): string | undefined {
   // Undefined where the cookie plugin has not run (an answer before routing, such as
@@ -37,7 +40,7 @@ export async function languageRoutes(
   { cookieSecure }: { cookieSecure: boolean },
 ) {
   app.get<{ Params: { locale: string } }>('/language/:locale', (request, reply) => {
-    const locale = LOCALES.find((known) => known === request.params.locale)
+    const locale = asLocale(request.params.locale)
     const next = safeNextPath(switchQuery.parse(request.query).next) ?? '/'
     if (locale === undefined) return reply.redirect(next, 303)
     reply.setCookie(LANGUAGE_COOKIE, locale, {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { JSX } from 'preact'
 import type { PageContext } from '../views/page-context.js'
 import { renderDocument } from '../views/render.js'
-import { translatorFor } from './language.js'
+import { translatorFor, VARY_BY_LANGUAGE } from './language.js'
 import { safeNextPath } from './next-path.js'
 
 export { translatorFor }
@@ -48,7 +48,7 @@ export function sendHtml(reply: FastifyReply, statusCode: number, html: string):
       // Pages name the signed-in user and carry form tokens: no shared cache may keep them.
       .header('cache-control', 'no-store')
       // And their language follows these two: a cache must not give one reader's to another.
-      .header('vary', 'Accept-Language, Cookie')
+      .header('vary', VARY_BY_LANGUAGE)
       .type('text/html; charset=utf-8')
       .send(html)
   )

@@ -1,4 +1,4 @@
-import { LOCALES, type Locale } from './translate.js'
+import { asLocale, LOCALES, type Locale } from './translate.js'
 
 // Which language a request gets: the `lang` cookie the switcher sets wins; otherwise
 // the browser's Accept-Language, by its quality values; otherwise English. Chinese in
@@ -80,6 +80,5 @@ export function chooseLocale({
   cookie: string | undefined
   acceptLanguage: string | undefined
 }): Locale {
-  const chosen = LOCALES.find((locale) => locale === cookie)
-  return chosen ?? localeFromAcceptLanguage(acceptLanguage) ?? DEFAULT_LOCALE
+  return asLocale(cookie) ?? localeFromAcceptLanguage(acceptLanguage) ?? DEFAULT_LOCALE
 }

@@ -16,6 +16,11 @@ export type Locale = keyof typeof catalogs
 
 export const LOCALES = Object.keys(catalogs) as Locale[]
 
+/** `value` when it names a catalog exactly as LOCALES spells it, else undefined. */
+export function asLocale(value: string | undefined): Locale | undefined {
+  return LOCALES.find((locale) => locale === value)
+}
+
 function makeTranslator(locale: Locale): Translate {
   const catalog: Catalog = catalogs[locale]
   const t = (key: MessageKey, params?: Params) =>

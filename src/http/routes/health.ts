@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Database } from '../../db/database.js'
 import { translatorFor } from '../pages.js'
+import { VARY_BY_LANGUAGE } from '../language.js'
 
 // /readyz answers within the contract's 5 s even when the database hangs.
 const READY_TIMEOUT_MS = 2_000
@@ -20,7 +21,7 @@ export async function healthRoutes(app: FastifyInstance, { db }: { db: Database 
 
   app.get('/readyz', async (request, reply) => {
     // The refusal is in the reader's language (the word "ready" is the same in all).
-    reply.header('cache-control', 'no-store').header('vary', 'Accept-Language, Cookie')
+    reply.header('cache-control', 'no-store').header('vary', VARY_BY_LANGUAGE)
     try {
       await withTimeout(db.ping(), READY_TIMEOUT_MS)
       return reply.send(translatorFor(request)('health.ready'))
