@@ -19,6 +19,8 @@ import { createMembers } from './auth/members.js'
 import { TOUCH_FLUSH_INTERVAL_MS } from './auth/session-lifetime.js'
 import { SessionTouches } from './auth/session-touches.js'
 import { createSessions } from './auth/sessions.js'
+import type { SecondFactorServices } from './auth/second-factor.js'
+import { totpSecretKey } from './auth/totp-secrets.js'
 import { startCaches, type Caches } from './cache/caches.js'
 import type { Config } from './config.js'
 import type { Database } from './db/database.js'
@@ -32,6 +34,9 @@ import { accountChangeRoutes } from './http/routes/account-changes.js'
 import { accountRoutes } from './http/routes/account.js'
 import { homeRoutes } from './http/routes/home.js'
 import { loginRoutes } from './http/routes/login.js'
+import { loginTwoFactorRoutes } from './http/routes/login-two-factor.js'
+import { twoFactorRoutes } from './http/routes/two-factor.js'
+import { confirmationRoutes } from './http/reauthentication.js'
 import { registerRoutes } from './http/routes/register.js'
 import { securityHeaders } from './http/security-headers.js'
 import { sessionPlugin } from './http/session-plugin.js'
@@ -204,6 +209,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     sessions,
     members,
   }
+  const secondFactor: SecondFactorServices = { db, sessions, key: totpSecretKey(deps.secret) }
   const census = startHashCensus({ dummyHashes, db, log: app.log })
   app.addHook('onReady', async () => census.start())
   app.addHook('onClose', () => census.close())
@@ -217,8 +223,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     const signingIn = { pageSessions, accounts, devices }
     await pages.register(registerRoutes, { ...signingIn, limits: config.limits })
     await pages.register(loginRoutes, { ...signingIn, passwordAttempts })
-    await pages.register(accountRoutes, { ...signingIn, passwordAttempts })
-    await pages.register(accountChangeRoutes, { ...signingIn, passwordAttempts })
+    await pages.register(loginTwoFactorRoutes, { ...signingIn, secondFactor })
+    const onAccount = { ...signingIn, passwordAttempts, secondFactor }
+    await pages.register(accountRoutes, onAccount)
+    await pages.register(accountChangeRoutes, onAccount)
+    await pages.register(twoFactorRoutes, onAccount)
+    await pages.register(confirmationRoutes, onAccount)
   })
 
   const stopPurge = startPurge({

@@ -13,6 +13,12 @@ export const AUTH_EVENT_KINDS = [
   'sessions_over_limit_ended',
   'password_check_failed',
   'account_locked',
+  'two_factor_enabled',
+  'two_factor_disabled',
+  'two_factor_failed',
+  'recovery_codes_renewed',
+  'recovery_code_used',
+  'reauthenticated',
 ] as const
 
 export type AuthEventKind = (typeof AUTH_EVENT_KINDS)[number]

@@ -1,4 +1,4 @@
-import type { Database, Queryable } from '../db/database.js'
+import type { Queryable } from '../db/database.js'
 
 // The rows of the second factor (migration 0011). Every check that guards a write is
 // in the write's own statement (compare and set), never a SELECT before it: two
@@ -101,20 +101,19 @@ export async function claimTotpStep(
 
 /**
  * Replaces the account's recovery codes with new ones (their hashes): the old ones,
- * used or not, stop working as the new ones start, in one transaction.
+ * used or not, stop working as the new ones start, in one statement (so also inside
+ * a caller's transaction).
  */
 export async function replaceRecoveryCodes(
-  db: Database,
+  db: Queryable,
   { userId, hashes, now }: { userId: number; hashes: readonly string[]; now: Date },
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId])
-    await tx.query(
-      `INSERT INTO recovery_codes (code_hash, user_id, created_at)
-       SELECT hash, $1, $3 FROM unnest($2::text[]) AS hash`,
-      [userId, hashes, now],
-    )
-  })
+  await db.query(
+    `WITH old AS (DELETE FROM recovery_codes WHERE user_id = $1)
+     INSERT INTO recovery_codes (code_hash, user_id, created_at)
+     SELECT hash, $1, $3 FROM unnest($2::text[]) AS hash`,
+    [userId, hashes, now],
+  )
 }
 
 /**

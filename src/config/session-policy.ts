@@ -12,6 +12,7 @@ export const sessionVariables = z.object({
     max: 10_000,
     message: 'must be a whole number from 1 to 10000',
   }).default(100),
+  REAUTH_MAX_AGE: seconds.default(600),
 })
 
 export interface SessionPolicy {
@@ -20,6 +21,8 @@ export interface SessionPolicy {
   readonly rememberTimeoutSeconds: number
   /** Live sessions one account may hold; a sign-in beyond it ends the least recently used. */
   readonly maxSessionsPerAccount: number
+  /** How old the last authentication may be for a sensitive change (sudo mode). */
+  readonly reauthMaxAgeSeconds: number
 }
 
 export function sessionPolicy(e: z.output<typeof sessionVariables>): SessionPolicy {
@@ -28,5 +31,6 @@ export function sessionPolicy(e: z.output<typeof sessionVariables>): SessionPoli
     absoluteTimeoutSeconds: e.SESSION_ABSOLUTE_TIMEOUT,
     rememberTimeoutSeconds: e.SESSION_REMEMBER_TIMEOUT,
     maxSessionsPerAccount: e.SESSIONS_PER_ACCOUNT,
+    reauthMaxAgeSeconds: e.REAUTH_MAX_AGE,
   })
 }

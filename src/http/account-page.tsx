@@ -3,6 +3,8 @@ import type { AccountServices } from '../auth/accounts.js'
 import { describeDevice } from '../auth/devices.js'
 import { lastAuthEventAt, listRecentAuthEvents } from '../auth/events.js'
 import type { PasswordAttemptContext } from '../auth/password-attempts.js'
+import { isRecentAuthentication, lastAuthenticatedAt } from '../auth/reauthentication.js'
+import { secondFactorStatus, type SecondFactorServices } from '../auth/second-factor.js'
 import type { Session, SessionUser } from '../auth/sessions.js'
 import { AccountPage, type AccountForms, type SessionView } from '../views/account-page.js'
 import type { DeviceCookieSettings } from './device-cookie.js'
@@ -20,6 +22,7 @@ export interface AccountRouteOptions {
   accounts: AccountServices
   passwordAttempts: PasswordAttemptContext
   devices: DeviceCookieSettings
+  secondFactor: SecondFactorServices
 }
 
 export interface SignedIn {
@@ -38,15 +41,22 @@ export async function showAccount(
   request: FastifyRequest,
   reply: FastifyReply,
   { user, session }: SignedIn,
-  { accounts }: AccountRouteOptions,
+  { accounts, pageSessions }: AccountRouteOptions,
   { statusCode = 200, forms = {} }: { statusCode?: number; forms?: AccountForms } = {},
 ) {
   const { sessions, db } = accounts
-  const [live, events, lastLockedAt] = await Promise.all([
+  const [live, events, lastLockedAt, twoFactor, authenticatedAt] = await Promise.all([
     sessions.list(user.id),
     listRecentAuthEvents(db, user.id),
     lastAuthEventAt(db, user.id, 'account_locked'),
+    secondFactorStatus(db, user.id),
+    lastAuthenticatedAt(db, { userId: user.id, sessionId: session.id }),
   ])
+  const recent = isRecentAuthentication(
+    authenticatedAt,
+    pageSessions.now(),
+    sessions.policy.reauthMaxAgeSeconds,
+  )
   const views: SessionView[] = live.map((s) => ({
     id: s.id,
     current: s.id === session.id,
@@ -68,6 +78,8 @@ export async function showAccount(
       lastLockedAt={lastLockedAt}
       policy={sessions.policy}
       passwordMinLength={accounts.policy.passwordMinLength}
+      twoFactor={twoFactor}
+      askCode={twoFactor.enabled && !recent}
       forms={forms}
     />,
   )

@@ -15,8 +15,10 @@ export { translatorFor }
 export function pagePathOf(request: FastifyRequest): string {
   const path = safeNextPath(request.url) ?? '/'
   if (request.method === 'GET' || request.method === 'HEAD') return path
+  if (path.startsWith('/account/two-factor')) return '/account/two-factor'
   if (path.startsWith('/account')) return '/account'
   if (path.startsWith('/regist')) return '/register'
+  if (path.startsWith('/login/two-factor')) return '/login/two-factor'
   if (path.startsWith('/login')) {
     const next = safeNextPath((request.body as { next?: unknown } | undefined)?.next)
     return next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`

@@ -1,10 +1,11 @@
 import type { AuthEvent } from '../auth/events.js'
 import type { SessionPolicy } from '../config.js'
 import { CurrentSession } from './account/current-session.js'
-import { DeleteForm } from './account/delete-form.js'
+import { DeleteForm, type DeleteFormErrors } from './account/delete-form.js'
 import { PasswordForm, type PasswordFormErrors } from './account/password-form.js'
 import { SecurityEvents } from './account/security-events.js'
 import { SessionList } from './account/session-list.js'
+import { TwoFactorSection, type TwoFactorSummary } from './account/two-factor-section.js'
 import type { SessionView } from './account/session-view.js'
 import { Time } from './format.js'
 import { Layout } from './layout.js'
@@ -18,7 +19,7 @@ export type { SessionView } from './account/session-view.js'
 
 export interface AccountForms {
   passwordErrors?: PasswordFormErrors
-  deleteError?: string | undefined
+  deleteErrors?: DeleteFormErrors
 }
 
 export function AccountPage({
@@ -29,6 +30,8 @@ export function AccountPage({
   lastLockedAt,
   policy,
   passwordMinLength,
+  twoFactor,
+  askCode,
   forms = {},
 }: {
   ctx: PageContext
@@ -39,12 +42,16 @@ export function AccountPage({
   lastLockedAt: Date | null
   policy: SessionPolicy
   passwordMinLength: number
+  twoFactor: TwoFactorSummary
+  /** The second factor is on and the session has not proved itself lately. */
+  askCode: boolean
   forms?: AccountForms
 }) {
   const { t } = ctx
   const current = sessions.find((s) => s.current)
   const withErrors =
-    Object.values(forms.passwordErrors ?? {}).some(Boolean) || Boolean(forms.deleteError)
+    Object.values(forms.passwordErrors ?? {}).some(Boolean) ||
+    Object.values(forms.deleteErrors ?? {}).some(Boolean)
   return (
     <Layout ctx={ctx} title={t('account.title')} withErrors={withErrors}>
       <h1>{t('account.title')}</h1>
@@ -64,8 +71,14 @@ export function AccountPage({
       ) : null}
       {current ? <CurrentSession ctx={ctx} session={current} policy={policy} /> : null}
       <SessionList ctx={ctx} sessions={sessions} />
-      <PasswordForm ctx={ctx} passwordMinLength={passwordMinLength} errors={forms.passwordErrors} />
-      <DeleteForm ctx={ctx} error={forms.deleteError} />
+      <TwoFactorSection ctx={ctx} summary={twoFactor} />
+      <PasswordForm
+        ctx={ctx}
+        passwordMinLength={passwordMinLength}
+        askCode={askCode}
+        errors={forms.passwordErrors}
+      />
+      <DeleteForm ctx={ctx} askCode={askCode} errors={forms.deleteErrors} />
       <SecurityEvents ctx={ctx} events={events} />
     </Layout>
   )

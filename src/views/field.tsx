@@ -12,6 +12,8 @@ export interface FieldProps {
   hint?: string | undefined
   autocomplete: string
   minLength?: number
+  /** 'numeric' for a code: phones show digits. */
+  inputMode?: 'numeric' | undefined
 }
 
 /**
@@ -34,6 +36,7 @@ export function Field({
   hint,
   autocomplete,
   minLength,
+  inputMode,
 }: FieldProps) {
   const errorId = `${name}-error`
   const hintId = `${name}-hint`
@@ -52,6 +55,7 @@ export function Field({
         required
         autocomplete={autocomplete}
         minLength={minLength}
+        inputMode={inputMode}
         aria-invalid={error ? 'true' : undefined}
         aria-describedby={describedBy || undefined}
       />

@@ -20,6 +20,7 @@ const policy: SessionPolicy = {
   absoluteTimeoutSeconds: 43200,
   rememberTimeoutSeconds: 2592000,
   maxSessionsPerAccount: 100,
+  reauthMaxAgeSeconds: 600,
 }
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000)
 const sessionsAt = (db: Database, now: Date) => createSessions({ db, policy, clock: () => now })

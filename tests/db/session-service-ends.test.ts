@@ -25,6 +25,7 @@ const POLICY: SessionPolicy = {
   absoluteTimeoutSeconds: 43_200,
   rememberTimeoutSeconds: 2_592_000,
   maxSessionsPerAccount: 3,
+  reauthMaxAgeSeconds: 600,
 }
 const ACCOUNT_POLICY = {
   passwordMinLength: 8,

@@ -23,6 +23,7 @@ const policy: SessionPolicy = {
   absoluteTimeoutSeconds: 24 * 60 * 60,
   rememberTimeoutSeconds: 30 * 24 * 60 * 60,
   maxSessionsPerAccount: 100,
+  reauthMaxAgeSeconds: 600,
 }
 
 /** NOW moved by `seconds` (negative: earlier). */

@@ -9,6 +9,7 @@ const TEST_SESSION_POLICY: SessionPolicy = {
   absoluteTimeoutSeconds: 43_200,
   rememberTimeoutSeconds: 2_592_000,
   maxSessionsPerAccount: 100,
+  reauthMaxAgeSeconds: 600,
 }
 
 /** The services registerAccount and the account changes work with, as buildApp makes them, without caches. */

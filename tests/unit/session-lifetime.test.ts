@@ -19,6 +19,7 @@ const POLICY: SessionPolicy = {
   absoluteTimeoutSeconds: 43200,
   rememberTimeoutSeconds: 2592000,
   maxSessionsPerAccount: 100,
+  reauthMaxAgeSeconds: 600,
 }
 
 const T0 = new Date('2026-01-01T12:00:00.000Z')
@@ -49,6 +50,7 @@ describe('session expiry: absolute limit', () => {
       absoluteTimeoutSeconds: 60,
       rememberTimeoutSeconds: 600,
       maxSessionsPerAccount: 100,
+      reauthMaxAgeSeconds: 600,
     }
     assert.deepEqual(absoluteExpiry(T0, false, policy), at(60))
     assert.deepEqual(absoluteExpiry(T0, true, policy), at(600))

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { changePassword, deleteAccount } from '../../auth/accounts.js'
-import { recordAuthEvent } from '../../auth/events.js'
 import type { HashLease } from '../../auth/hash-queue.js'
 import { checkPasswordPolicy } from '../../auth/passwords.js'
-import { attemptPasswordCheck } from '../../auth/password-attempts.js'
-import { signInSubject, typedNameKeys } from '../../auth/sign-in-limits.js'
+import { secondFactorStatus } from '../../auth/second-factor.js'
+import { typedNameKeys } from '../../auth/sign-in-limits.js'
+import { checkPasswordOfSignedIn } from '../account-password-check.js'
 import {
   ACCOUNT_PATH,
   showAccount,
@@ -13,54 +13,55 @@ import {
   type AccountRouteOptions,
   type SignedIn,
 } from '../account-page.js'
-import { renewDeviceCookie, requestDeviceKey } from '../device-cookie.js'
+import { renewDeviceCookie } from '../device-cookie.js'
 import { HttpError } from '../errors.js'
 import { passwordField } from '../form-fields.js'
 import { translatorFor } from '../pages.js'
 import { requestOrigin } from '../request-origin.js'
+import { recentlyAuthenticated, secondFactorCode } from '../reauthentication.js'
 import { endSession } from '../session-changes.js'
-import { refuseAttempt } from '../too-many-attempts.js'
 
-// The account page's two changes that first check the password: a new password, and
-// deleting the account. What each ends (sessions, device tokens, member pages) is
+// The account page's two changes that first check the password (and, see
+// codeWhenAsked, a code): a new password, and deleting the account. What each ends (sessions, device tokens, member pages) is
 // ended by the auth verbs they call, not here.
 
+const codeField = z.string().max(256).optional()
 const passwordChangeBody = z.object({
   current_password: passwordField,
   new_password: passwordField,
+  code: codeField,
 })
-const deleteBody = z.object({ password: passwordField })
+const deleteBody = z.object({ password: passwordField, delete_code: codeField })
 
 export async function accountChangeRoutes(app: FastifyInstance, opts: AccountRouteOptions) {
   const { accounts } = opts
   const { db, now } = opts.pageSessions
   const minLength = accounts.policy.passwordMinLength
 
-  /**
-   * A password check on this page counts as a sign-in attempt does: the same limits
-   * for the account and the address, a fair place in the line of hashes, and a
-   * security event when it fails. Refused: 429 and the page.
-   */
-  async function checkedOnAccountPage<T extends { ok: boolean; stale?: boolean }>(
+  const checkedOnAccountPage = <T extends { ok: boolean; stale?: boolean }>(
     request: FastifyRequest,
     reply: FastifyReply,
     current: SignedIn,
     check: (lease: HashLease) => Promise<T>,
-  ): Promise<T | { refused: string }> {
-    const at = now()
-    const name = typedNameKeys(current.user.username)
-    const deviceKey = await requestDeviceKey(request, name, { settings: opts.devices, now: at })
-    const subject = signInSubject(current.user.username, request.ip, deviceKey)
-    const attempt = await attemptPasswordCheck(opts.passwordAttempts, subject, check)
-    if (attempt.status === 'refused') {
-      return { refused: refuseAttempt(request, reply, attempt.retryAfterSeconds) }
-    }
-    if (!attempt.result.ok && !attempt.result.stale) {
-      const event = { userId: current.user.id, at, ...requestOrigin(request) }
-      await recordAuthEvent(db, { ...event, kind: 'password_check_failed' })
-      if (attempt.accountWaitUntil) await recordAuthEvent(db, { ...event, kind: 'account_locked' })
-    }
-    return attempt.result
+  ) => checkPasswordOfSignedIn(request, reply, current, opts, check)
+
+  /**
+   * Both changes take the password, which re-authenticates by itself; with the
+   * second factor on, a session not recently authenticated also gives a code,
+   * checked first (a wrong code costs no password check, and spends nothing).
+   * The failure to show, or null to go on.
+   */
+  async function codeWhenAsked(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    current: SignedIn,
+    typed: string | undefined,
+  ): Promise<{ statusCode: number; error: string } | null> {
+    const userId = current.user.id
+    if (!(await secondFactorStatus(db, userId)).enabled) return null
+    if (await recentlyAuthenticated(current, opts)) return null
+    const checked = await secondFactorCode(request, reply, opts, { userId, typed: typed ?? '' })
+    return checked.ok ? null : checked
   }
 
   app.post(`${ACCOUNT_PATH}/password`, async (request, reply) => {
@@ -79,6 +80,13 @@ export async function accountChangeRoutes(app: FastifyInstance, opts: AccountRou
       return showAccount(request, reply, current, opts, {
         statusCode: 400,
         ...passwordErrors('new_password', t(`error.${policy.code}`, { min: minLength })),
+      })
+    }
+    const codeFailure = await codeWhenAsked(request, reply, current, body.data.code)
+    if (codeFailure) {
+      return showAccount(request, reply, current, opts, {
+        statusCode: codeFailure.statusCode,
+        ...passwordErrors('code', codeFailure.error),
       })
     }
     const result = await checkedOnAccountPage(request, reply, current, (lease) =>
@@ -120,19 +128,26 @@ export async function accountChangeRoutes(app: FastifyInstance, opts: AccountRou
     if (!current) return reply
     const body = deleteBody.safeParse(request.body)
     if (!body.success) throw new HttpError(400, 'INVALID_DELETE_FORM')
+    const codeFailure = await codeWhenAsked(request, reply, current, body.data.delete_code)
+    if (codeFailure) {
+      return showAccount(request, reply, current, opts, {
+        statusCode: codeFailure.statusCode,
+        forms: { deleteErrors: { code: codeFailure.error } },
+      })
+    }
     const result = await checkedOnAccountPage(request, reply, current, (lease) =>
       deleteAccount(accounts, { userId: current.user.id, password: body.data.password }, { lease }),
     )
     if ('refused' in result) {
       return showAccount(request, reply, current, opts, {
         statusCode: 429,
-        forms: { deleteError: result.refused },
+        forms: { deleteErrors: { password: result.refused } },
       })
     }
     if (!result.ok) {
       return showAccount(request, reply, current, opts, {
         statusCode: 401,
-        forms: { deleteError: translatorFor(request)('error.password_wrong') },
+        forms: { deleteErrors: { password: translatorFor(request)('error.password_wrong') } },
       })
     }
     // The account's rows are gone with it; the log keeps that it happened.

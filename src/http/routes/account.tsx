@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { recordAuthEvent } from '../../auth/events.js'
 import { ACCOUNT_PATH, showAccount, signedIn, type AccountRouteOptions } from '../account-page.js'
 import { HttpError } from '../errors.js'
+import { requireRecentAuthentication } from '../reauthentication.js'
 import { requestOrigin } from '../request-origin.js'
 
 const revokeBody = z.union([
@@ -28,6 +29,14 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     // An id of another account's session matches no row of this user: nothing happens.
     // The current session is ended by signing out, not here.
     const { user, session } = current
+    // Ending every other session would shut the owner out of a browser a thief holds:
+    // that one needs a recent authentication (one session at a time does not).
+    if (
+      'all-others' in body.data &&
+      !(await requireRecentAuthentication(request, reply, current, opts, { 'all-others': '1' }))
+    ) {
+      return reply
+    }
     const revoked =
       'all-others' in body.data
         ? (await sessions.endAll(user.id, { except: session.id })) > 0

@@ -3,6 +3,8 @@ import { z } from 'zod'
 import { verifyCredentials, type AccountServices } from '../../auth/accounts.js'
 import { recordAuthEvent } from '../../auth/events.js'
 import { attemptPasswordCheck, type PasswordAttemptContext } from '../../auth/password-attempts.js'
+import { startPendingSignIn } from '../../auth/pending-sign-ins.js'
+import { secondFactorStatus } from '../../auth/second-factor.js'
 import { signInSubject, typedNameKeys } from '../../auth/sign-in-limits.js'
 import { LoginPage, type LoginForm } from '../../views/login-page.js'
 import { BlankForm } from '../blank-form.js'
@@ -12,7 +14,9 @@ import { safeNextPath } from '../next-path.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
 import { requestOrigin } from '../request-origin.js'
 import { endSession, startSession, type PageSessions } from '../session-changes.js'
+import { setSignInStepCookie } from '../sign-in-step-cookie.js'
 import { refuseAttempt } from '../too-many-attempts.js'
+import { LOGIN_TWO_FACTOR_PATH } from './login-two-factor.js'
 
 const loginQuery = z.object({ next: z.string().optional() }).catch({})
 
@@ -102,6 +106,19 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
         { policy: opts.accounts.policy, lease },
       )
       if (!result.ok) return result
+      // With a second factor, a right password only opens the second step: no session
+      // yet, and no sign-in event until the code is right.
+      if ((await secondFactorStatus(db, result.user.id)).enabled) {
+        const step = await startPendingSignIn(db, {
+          userId: result.user.id,
+          passwordVersion: result.user.passwordVersion,
+          nameKey: name.nameKey,
+          remember,
+          nextPath: form.next ?? null,
+          now: at,
+        })
+        return { ...result, secondStep: step.token }
+      }
       // Refused when the password changed since it was verified: an old password must
       // not win a session by racing its change.
       const started = await startSession(
@@ -112,7 +129,7 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
       )
       // The password was right when verified: a race lost to its change is no guess.
       if (!started) return { ok: false, reason: 'password_changed', stale: true } as const
-      return result
+      return { ...result, secondStep: undefined }
     })
     if (attempt.status === 'refused') {
       const error = refuseAttempt(request, reply, attempt.retryAfterSeconds)
@@ -132,6 +149,10 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
         ...form,
         error: translatorFor(request)('login.failed'),
       })
+    }
+    if (result.secondStep !== undefined) {
+      setSignInStepCookie(reply, result.secondStep, opts.pageSessions.cookieSecure)
+      return reply.header('cache-control', 'no-store').redirect(LOGIN_TWO_FACTOR_PATH, 303)
     }
     await renewDeviceCookie(request, reply, { nameKey: name.nameKey, user: result.user }, device)
     await recordAuthEvent(db, {

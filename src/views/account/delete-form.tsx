@@ -1,9 +1,23 @@
 import { Field } from '../field.js'
 import type { PageContext } from '../page-context.js'
 import { PostForm } from '../post-form.js'
+import { CodeField } from '../two-factor/code-field.js'
 
-/** Deleting the account, which takes its password. */
-export function DeleteForm({ ctx, error }: { ctx: PageContext; error: string | undefined }) {
+export interface DeleteFormErrors {
+  password?: string | undefined
+  code?: string | undefined
+}
+
+/** Deleting the account, which takes its password (and a code, see PasswordForm). */
+export function DeleteForm({
+  ctx,
+  askCode,
+  errors = {},
+}: {
+  ctx: PageContext
+  askCode: boolean
+  errors?: DeleteFormErrors | undefined
+}) {
   const { t } = ctx
   return (
     <section aria-labelledby="delete-heading">
@@ -16,8 +30,16 @@ export function DeleteForm({ ctx, error }: { ctx: PageContext; error: string | u
           label="field.password"
           type="password"
           autocomplete="current-password"
-          error={error}
+          error={errors.password}
         />
+        {askCode ? (
+          <CodeField
+            ctx={ctx}
+            name="delete_code"
+            hint={t('twoFactor.codeOrRecoveryHint')}
+            error={errors.code}
+          />
+        ) : null}
         <button type="submit" class="danger">
           {t('account.deleteAccountSubmit')}
         </button>
