@@ -108,7 +108,7 @@ export const en = {
     'Scan this QR code with an authenticator app (such as Aegis, Google Authenticator or 1Password).',
   'twoFactor.qrAlt': 'QR code holding the key for your authenticator app',
   'twoFactor.setupType': 'Or type this key into the app:',
-  'twoFactor.setupUri': 'Show the setup link',
+  'twoFactor.setupUri': 'On this phone? Open the key in your authenticator app',
   'twoFactor.codeHint': 'The 6-digit code the app shows now.',
   'twoFactor.codeOrRecoveryHint': 'The 6-digit code from your app, or one of your recovery codes.',
   'twoFactor.enable': 'Turn on',

@@ -69,14 +69,12 @@ function Setup({
           {setup.secretForTyping}
         </code>
       </p>
-      <details>
-        <summary>{t('twoFactor.setupUri')}</summary>
-        <p>
-          <a id="otpauth-uri" href={setup.uri}>
-            {setup.uri}
-          </a>
-        </p>
-      </details>
+      <p>
+        {/* On a phone, the link opens the authenticator app with the key. */}
+        <a id="otpauth-uri" href={setup.uri}>
+          {t('twoFactor.setupUri')}
+        </a>
+      </p>
       <PostForm ctx={ctx} action="/account/two-factor" summaryLevel={3}>
         <input type="hidden" name="setup" value={setup.setupToken} />
         <CodeField ctx={ctx} hint={t('twoFactor.codeHint')} error={state.codeError} />

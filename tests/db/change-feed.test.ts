@@ -98,7 +98,8 @@ for (const engine of engines) {
     // Before any feed listens: the TRUNCATE announces itself too.
     beforeEach(async () => {
       await db.exec(
-        'TRUNCATE auth_events, sessions, device_tokens, totp_factors, recovery_codes, users RESTART IDENTITY',
+        // CASCADE: every table that references users goes too, whatever later migrations add.
+        'TRUNCATE auth_events, sessions, device_tokens, users RESTART IDENTITY CASCADE',
       )
       seen = { changes: [], resets: 0, errors: [] }
     })

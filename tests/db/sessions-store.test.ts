@@ -48,7 +48,8 @@ for (const engine of engines) {
     after(() => handles.close())
     beforeEach(() =>
       db.exec(
-        'TRUNCATE auth_events, sessions, device_tokens, totp_factors, recovery_codes, users, server_secrets RESTART IDENTITY',
+        // CASCADE: every table that references users goes too, whatever later migrations add.
+        'TRUNCATE auth_events, sessions, device_tokens, users, server_secrets RESTART IDENTITY CASCADE',
       ),
     )
 

@@ -20,6 +20,7 @@ import {
 } from '../helpers/outages.js'
 import { fieldError, formError, listedEvents, signedInAs } from '../helpers/pages.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
+import { codeAt, enableTwoFactor, recoveryCodesOf, setupSecretOf } from '../helpers/two-factor.js'
 
 // Every page and every error answer, in each language Logon speaks: the status the
 // answer should have, <html lang> of its language, and for Chinese no word of the
@@ -546,6 +547,119 @@ for (const engine of engines) {
           const notReady = await whileDatabase('unavailable', () => client.get('/readyz'))
           check(notReady, '/readyz not ready', { status: 503, kind: 'plain' })
         })
+
+        pageTest(
+          'two-step verification: setup, codes, the second step of sign-in, confirmation',
+          async (check) => {
+            const { client, name } = await member()
+            const setup = await client.get('/account/two-factor')
+            check(setup, 'GET /account/two-factor (setup)', { status: 200 })
+            const secret = setupSecretOf(setup.body)
+            const hidden = hiddenInputs(setup.body, '/account/two-factor')
+            const right = () => codeAt(secret, t.clock.now())
+            const wrongCode = () => (right() === '000000' ? '111111' : '000000')
+            const wrong = await client.post('/account/two-factor', { ...hidden, code: wrongCode() })
+            check(wrong, 'POST /account/two-factor wrong code', { status: 401 })
+            const on = await client.post('/account/two-factor', { ...hidden, code: right() })
+            assert.equal(recoveryCodesOf(on.body).length, 10)
+            check(on, 'POST /account/two-factor: the recovery codes', { status: 200 })
+            t.clock.advanceSeconds(30)
+            check(await client.get('/account/two-factor'), 'GET /account/two-factor (on)', {
+              status: 200,
+            })
+            const renewed = await client.submit(
+              '/account/two-factor',
+              '/account/two-factor/recovery-codes',
+              {},
+            )
+            check(renewed, 'POST new recovery codes', { status: 200 })
+            const badDisable = await client.submit(
+              '/account/two-factor',
+              '/account/two-factor/disable',
+              { password: WRONG, code: right() },
+            )
+            check(badDisable, 'POST disable, wrong password', { status: 401 })
+
+            const other = visitor()
+            const first = await other.login(name, PASSWORD)
+            assert.equal(first.headers.location, '/login/two-factor')
+            check(await other.get('/login/two-factor'), 'GET /login/two-factor', { status: 200 })
+            const step = (code: string) =>
+              other.submit('/login/two-factor', '/login/two-factor', { code })
+            check(await step('not a code'), 'POST /login/two-factor malformed', { status: 400 })
+            for (let i = 0; i < 5; i++) {
+              check(await step(wrongCode()), 'POST /login/two-factor wrong', { status: 401 })
+            }
+            check(await step(right()), 'POST /login/two-factor refused', { status: 429 })
+            const form = await other.get('/login/two-factor')
+            t.clock.advanceSeconds(15 * 60)
+            const expired = await other.post('/login/two-factor', {
+              ...hiddenInputs(form.body, '/login/two-factor'),
+              code: right(),
+            })
+            check(expired, 'POST /login/two-factor expired', { status: 401 })
+
+            // Past REAUTH_MAX_AGE: the confirmation, and the forms that ask for a code.
+            check(await client.get('/account'), 'GET /account, code fields', { status: 200 })
+            const confirm = await client.get('/account/confirm?next=%2Faccount')
+            check(confirm, 'GET /account/confirm', { status: 200 })
+            const badConfirm = await client.submit(
+              '/account/confirm?next=%2Faccount',
+              '/account/confirm',
+              { confirm_password: WRONG },
+            )
+            check(badConfirm, 'POST /account/confirm wrong password', { status: 401 })
+            // No other session to list, so no such form: the page's token is the client's.
+            const token = hiddenInputs((await client.get('/account')).body, '/account/password')
+            const asked = await client.post('/account/sessions/revoke', {
+              ...token,
+              'all-others': '1',
+            })
+            check(asked, 'POST revoke all others, asked to confirm', { status: 401 })
+            const noCode = await client.submit('/account', '/account/delete', {
+              password: PASSWORD,
+              delete_code: wrongCode(),
+            })
+            check(noCode, 'POST /account/delete wrong code', { status: 401 })
+            const confirmed = await client.submit(
+              '/account/confirm?next=%2Faccount',
+              '/account/confirm',
+              { confirm_password: PASSWORD, confirm_code: right() },
+            )
+            assert.equal(confirmed.statusCode, 303)
+            const events = await client.get('/account')
+            for (const kind of [
+              'two_factor_enabled',
+              'two_factor_failed',
+              'recovery_codes_renewed',
+              'reauthenticated',
+            ]) {
+              assert.ok(listedEvents(events.body).includes(kind), kind)
+            }
+            check(events, 'GET /account with the factor events', { status: 200 })
+            const off = await client.submit('/account/two-factor', '/account/two-factor/disable', {
+              password: PASSWORD,
+              code: recoveryCodesOf(renewed.body)[0]!,
+            })
+            assert.equal(off.statusCode, 303)
+            const lost = visitor()
+            await lost.login(name, PASSWORD)
+            check(await lost.get('/'), 'signed in after turning it off', { status: 200 })
+            const recovery = await member()
+            const { recoveryCodes } = await enableTwoFactor(recovery.client, t.clock)
+            const phoneless = visitor()
+            await phoneless.login(recovery.name, PASSWORD)
+            await phoneless.submit('/login/two-factor', '/login/two-factor', {
+              code: recoveryCodes[0]!,
+            })
+            const withRecovery = await phoneless.get('/account')
+            assert.ok(listedEvents(withRecovery.body).includes('recovery_code_used'))
+            check(withRecovery, 'GET /account after a recovery code', { status: 200 })
+            const offEvent = await lost.get('/account')
+            assert.ok(listedEvents(offEvent.body).includes('two_factor_disabled'))
+            check(offEvent, 'GET /account after turning it off', { status: 200 })
+          },
+        )
 
         if (locale === 'en') {
           // Last of the English suite: run alone (a --test-name-pattern that leaves

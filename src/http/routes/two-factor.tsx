@@ -39,7 +39,12 @@ const disableBody = z.object({ password: passwordField, code: z.string().max(256
 
 /** The QR code of the otpauth:// URI, drawn on the server as SVG, for an <img>. */
 async function qrCodeOf(uri: string): Promise<string> {
-  const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+  const svg = await QRCode.toString(uri, {
+    type: 'svg',
+    errorCorrectionLevel: 'M',
+    margin: 2,
+    width: 200,
+  })
   return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`
 }
 
