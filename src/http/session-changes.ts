@@ -34,14 +34,15 @@ function resetClientState(reply: FastifyReply, { cookieSecure }: PageSessions): 
  * account's other devices keep theirs, but for the least recently used beyond
  * SESSIONS_PER_ACCOUNT. Only a session that validated is ended: a cookie naming
  * someone else's session id without its secret must not end that session.
- * False, and nothing set, when the password changed after it was verified.
+ * The new session's id (for the sign-in event: the one session not told of it), or
+ * null, and nothing set, when the password changed after it was verified.
  */
 export async function startSession(
   request: FastifyRequest,
   reply: FastifyReply,
   { user, remember }: { user: { id: number; passwordVersion: number }; remember: boolean },
   pages: PageSessions,
-): Promise<boolean> {
+): Promise<string | null> {
   const created = await pages.sessions.create({
     userId: user.id,
     passwordVersion: user.passwordVersion,
@@ -49,7 +50,7 @@ export async function startSession(
     replacesSessionId: request.session?.id,
     ...requestOrigin(request),
   })
-  if (!created.ok) return false
+  if (!created.ok) return null
   resetClientState(reply, pages)
   reply.setCookie(
     sessionCookieName(pages.cookieSecure),
@@ -59,7 +60,7 @@ export async function startSession(
       maxAgeSeconds: remember ? pages.sessions.policy.rememberTimeoutSeconds : undefined,
     }),
   )
-  return true
+  return created.session.id
 }
 
 /** Signs out: the request's session ends (when it has one) and its cookie goes. */

@@ -104,15 +104,15 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
       if (!result.ok) return result
       // Refused when the password changed since it was verified: an old password must
       // not win a session by racing its change.
-      const started = await startSession(
+      const sessionId = await startSession(
         request,
         reply,
         { user: result.user, remember },
         opts.pageSessions,
       )
       // The password was right when verified: a race lost to its change is no guess.
-      if (!started) return { ok: false, reason: 'password_changed', stale: true } as const
-      return result
+      if (sessionId === null) return { ok: false, reason: 'password_changed', stale: true } as const
+      return { ...result, sessionId }
     })
     if (attempt.status === 'refused') {
       const error = refuseAttempt(request, reply, attempt.retryAfterSeconds)
@@ -134,9 +134,11 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
       })
     }
     await renewDeviceCookie(request, reply, { nameKey: name.nameKey, user: result.user }, device)
+    // Every other session of the account is told of it on its next page (events.ts).
     await recordAuthEvent(db, {
       userId: result.user.id,
       kind: 'signed_in',
+      sessionId: result.sessionId,
       at,
       ...requestOrigin(request),
     })
