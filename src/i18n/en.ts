@@ -87,6 +87,11 @@ export const en = {
     'Sign-in paused after many wrong passwords: only browsers you signed in from before could still sign in',
   'event.sessions_over_limit_ended':
     'Signed in with the most sessions an account may hold: the least recently used one was signed out',
+  'event.two_factor_failed': 'Wrong second-factor code',
+  'notice.title': 'New activity on your account',
+  'notice.signed_in': 'A new sign-in: {device}, from {address}, {time}.',
+  'notice.two_factor_failed': 'A wrong second-factor code: {device}, from {address}, {time}.',
+  'notice.review': 'Review your sessions',
   'time.withRelative': '{time} ({relative})',
   'time.justNow': 'just now',
   'duration.days.one': '{n} day',
