@@ -218,7 +218,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   await app.register(async (pages) => {
     await pages.register(sessionPlugin, { sessions, cookieSecure: config.cookieSecure })
     await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
-    await pages.register(homeRoutes, { members })
+    await pages.register(homeRoutes, { members, sessions })
     await pages.register(languageRoutes, { cookieSecure: config.cookieSecure })
     const signingIn = { pageSessions, accounts, devices }
     await pages.register(registerRoutes, { ...signingIn, limits: config.limits })

@@ -23,6 +23,28 @@ export const AUTH_EVENT_KINDS = [
 
 export type AuthEventKind = (typeof AUTH_EVENT_KINDS)[number]
 
+/**
+ * The events every other session of the account is told of once, on its next page
+ * (migration 0014): another sign-in, a wrong second-factor code.
+ */
+export const NOTICE_EVENT_KINDS = [
+  'signed_in',
+  'two_factor_failed',
+] as const satisfies readonly AuthEventKind[]
+
+export type NoticeEventKind = (typeof NOTICE_EVENT_KINDS)[number]
+
+const isNoticeKind = (kind: AuthEventKind): kind is NoticeEventKind =>
+  (NOTICE_EVENT_KINDS as readonly AuthEventKind[]).includes(kind)
+
+/** An event a session is told of: what, when, from which address and browser. */
+export interface SessionNotice {
+  kind: NoticeEventKind
+  occurredAt: Date
+  ip: string | null
+  userAgent: string | null
+}
+
 export interface AuthEvent {
   kind: AuthEventKind
   occurredAt: Date
@@ -35,21 +57,47 @@ export interface AuthEventOrigin {
   userAgent?: string | undefined
 }
 
+export type AuthEventRecord = { userId: number; at: Date } & AuthEventOrigin &
+  (
+    | {
+        kind: 'signed_in'
+        /** The session the sign-in started: the one session not told of it. */
+        sessionId: string
+      }
+    | { kind: Exclude<AuthEventKind, 'signed_in'>; sessionId?: undefined }
+  )
+
 const USER_AGENT_MAX_LENGTH = 512
 
-export async function recordAuthEvent(
-  db: Queryable,
-  event: { userId: number; kind: AuthEventKind; at: Date } & AuthEventOrigin,
-): Promise<void> {
+/**
+ * Records an event. One of NOTICE_EVENT_KINDS also marks, in the same statement,
+ * every session of the account but the one it started as having it to be told of
+ * (notice_event_id): so no caller can record a sign-in or a wrong second-factor
+ * code and forget the notice. The sessions' trigger (migration 0014) has every
+ * instance, this one included, drop its kept copies; the change feed brings that
+ * back within FRESHNESS_MS, and a notice is no gate, so it may show one page later.
+ * greatest(): of two events recorded at once, the later may mark the rows first.
+ */
+export async function recordAuthEvent(db: Queryable, event: AuthEventRecord): Promise<void> {
+  const values = [
+    event.userId,
+    event.kind,
+    event.at,
+    event.ip ?? null,
+    event.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+    event.sessionId ?? null,
+  ]
+  const insert = `INSERT INTO auth_events (user_id, kind, occurred_at, ip, user_agent, session_id)
+       VALUES ($1, $2, $3, $4, $5, $6)`
+  if (!isNoticeKind(event.kind)) {
+    await db.query(insert, values)
+    return
+  }
   await db.query(
-    `INSERT INTO auth_events (user_id, kind, occurred_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5)`,
-    [
-      event.userId,
-      event.kind,
-      event.at,
-      event.ip ?? null,
-      event.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
-    ],
+    `WITH event AS (${insert} RETURNING id)
+     UPDATE sessions s SET notice_event_id = greatest(s.notice_event_id, event.id) FROM event
+      WHERE s.user_id = $1 AND s.id IS DISTINCT FROM $6`,
+    values,
   )
 }
 

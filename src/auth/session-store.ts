@@ -1,5 +1,6 @@
 import type { SessionPolicy } from '../config.js'
 import type { Queryable } from '../db/database.js'
+import { NOTICE_EVENT_KINDS, type SessionNotice } from './events.js'
 import { expiredSessionCutoffs, touchIntervalMs } from './session-lifetime.js'
 
 // The sessions table, statement by statement. Only the session service (sessions.ts,
@@ -16,6 +17,10 @@ export interface Session {
   remember: boolean
   userAgent: string | null
   ip: string | null
+  /** The newest auth event this session is to be told of (migration 0014). */
+  noticeEventId: number
+  /** The newest auth event it has been told of: a notice waits while noticeEventId is greater. */
+  noticesSeenEventId: number
 }
 
 export interface SessionRow {
@@ -28,6 +33,8 @@ export interface SessionRow {
   remember: boolean
   user_agent: string | null
   ip: string | null
+  notice_event_id: number
+  notices_seen_event_id: number
 }
 
 export function toSession(row: SessionRow): Session {
@@ -40,20 +47,30 @@ export function toSession(row: SessionRow): Session {
     remember: row.remember,
     userAgent: row.user_agent,
     ip: row.ip,
+    noticeEventId: row.notice_event_id,
+    noticesSeenEventId: row.notices_seen_event_id,
   }
 }
 
 const SESSION_COLUMNS = `s.id, s.secret_hash, s.user_id, s.created_at, s.last_seen_at, s.expires_at,
-  s.remember, s.user_agent, s.ip`
+  s.remember, s.user_agent, s.ip, s.notice_event_id, s.notices_seen_event_id`
 
+/**
+ * Inserts the session as having been told of every event of its account so far (the
+ * newest by the index on (user_id, id)); returns that event id. The session's own
+ * notice ids are ignored.
+ */
 export async function insertSession(
   tx: Queryable,
   session: Session,
   secretHash: Uint8Array,
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember, user_agent, ip)
-     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)`,
+): Promise<number> {
+  const [row] = await tx.query<{ notices_seen_event_id: number }>(
+    `INSERT INTO sessions (id, secret_hash, user_id, created_at, last_seen_at, expires_at, remember,
+                           user_agent, ip, notice_event_id, notices_seen_event_id)
+     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, 0,
+             (SELECT coalesce(max(id), 0) FROM auth_events WHERE user_id = $3))
+     RETURNING notices_seen_event_id`,
     [
       session.id,
       secretHash,
@@ -65,6 +82,7 @@ export async function insertSession(
       session.ip,
     ],
   )
+  return row!.notices_seen_event_id
 }
 
 /** The session with the name of its user, in one round trip. */
@@ -178,4 +196,50 @@ export async function deleteExpiredSessions(
     [cut.now, cut.idleSeenBefore, cut.createdBefore, cut.rememberCreatedBefore, limit],
   )
   return rows.length
+}
+
+/** At most this many notices are shown at once, the newest; /account lists the rest. */
+export const NOTICES_SHOWN_LIMIT = 5
+
+/**
+ * Spends the notices that waited for `session` as validation read it (up to its
+ * noticeEventId) and returns them, newest first: events of NOTICE_EVENT_KINDS of its
+ * account, never its own sign-in. One statement, a compare-and-set on
+ * notices_seen_event_id: of two page views of one session at once, only one shows
+ * them (the other gets none), so a notice is seen once. Events only up to the id the
+ * read saw, each committed with its mark: one marked since stays waiting.
+ */
+export async function claimSessionNotices(
+  db: Queryable,
+  session: Session,
+): Promise<SessionNotice[]> {
+  const rows = await db.query<{
+    kind: SessionNotice['kind']
+    occurred_at: Date
+    ip: string | null
+    user_agent: string | null
+  }>(
+    `WITH claimed AS (
+       UPDATE sessions SET notices_seen_event_id = $3
+        WHERE id = $1 AND notices_seen_event_id = $2 AND $3 > $2
+       RETURNING user_id)
+     SELECT e.kind, e.occurred_at, e.ip, e.user_agent
+       FROM auth_events e JOIN claimed c ON e.user_id = c.user_id
+      WHERE e.id > $2 AND e.id <= $3 AND e.kind = ANY($4::text[])
+        AND e.session_id IS DISTINCT FROM $1
+      ORDER BY e.id DESC LIMIT $5`,
+    [
+      session.id,
+      session.noticesSeenEventId,
+      session.noticeEventId,
+      NOTICE_EVENT_KINDS,
+      NOTICES_SHOWN_LIMIT,
+    ],
+  )
+  return rows.map((row) => ({
+    kind: row.kind,
+    occurredAt: row.occurred_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
+  }))
 }

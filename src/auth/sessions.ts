@@ -2,7 +2,9 @@ import type { SessionPolicy } from '../config.js'
 import type { Database, Transaction } from '../db/database.js'
 import { recordAuthEvent } from './events.js'
 import { absoluteExpiry, isSessionExpired, sessionEndsAt } from './session-lifetime.js'
+import type { SessionNotice } from './events.js'
 import {
+  claimSessionNotices,
   deleteSessions,
   deleteSessionsBeyond,
   deleteSessionsOfUser,
@@ -62,6 +64,12 @@ export interface Sessions {
    * inside that transaction, and memory drops them once it commits.
    */
   endAll(userId: number, options?: { except?: string; tx?: Transaction }): Promise<number>
+  /**
+   * What this session is to be told of (another sign-in, a wrong second-factor code),
+   * newest first, each shown once: spent by this call. No query when nothing waits,
+   * the common case, as the validated session says.
+   */
+  takeNotices(session: Session): Promise<SessionNotice[]>
   /** The account's live sessions, most recently seen first. */
   list(userId: number): Promise<Session[]>
   endsAt(session: Session): Date
@@ -113,6 +121,8 @@ export function createSessions({
         remember: input.remember,
         userAgent: input.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
         ip: input.ip ?? null,
+        noticeEventId: 0,
+        noticesSeenEventId: 0,
       }
       const created = await db.transaction(async (tx) => {
         const current = await tx.query(
@@ -122,7 +132,8 @@ export function createSessions({
         if (current.length === 0) return { ok: false, code: 'password_changed' } as const
         const replaced = input.replacesSessionId
         if (replaced !== undefined) await deleteSessions(tx, [replaced])
-        await insertSession(tx, session, hashSessionSecret(secret))
+        // Told of nothing from before it: a notice is of what happened while it lived.
+        session.noticesSeenEventId = await insertSession(tx, session, hashSessionSecret(secret))
         const evicted = await deleteSessionsBeyond(tx, input.userId, policy.maxSessionsPerAccount)
         if (evicted.length > 0) {
           const origin = { ip: input.ip, userAgent: input.userAgent }
@@ -153,6 +164,14 @@ export function createSessions({
       if (tx) tx.afterCommit(() => forgetUser(userId))
       else forgetUser(userId)
       return ended.length
+    },
+
+    async takeNotices(session) {
+      if (session.noticeEventId <= session.noticesSeenEventId) return []
+      const notices = await claimSessionNotices(db, session)
+      // Spent here or by another page view: either way the kept copy is out of date.
+      forget([session.id])
+      return notices
     },
 
     async list(userId) {

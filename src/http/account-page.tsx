@@ -9,6 +9,7 @@ import type { Session, SessionUser } from '../auth/sessions.js'
 import { AccountPage, type AccountForms, type SessionView } from '../views/account-page.js'
 import type { DeviceCookieSettings } from './device-cookie.js'
 import { pageContext, sendPage } from './pages.js'
+import { takeNoticeViews } from './session-notices.js'
 import type { PageSessions } from './session-changes.js'
 
 // What the account page's routes share (routes/account.tsx, routes/account-changes.tsx):
@@ -45,6 +46,8 @@ export async function showAccount(
   { statusCode = 200, forms = {} }: { statusCode?: number; forms?: AccountForms } = {},
 ) {
   const { sessions, db } = accounts
+  // The notices first: the list of events then holds what they told of.
+  const notices = await takeNoticeViews(sessions, session)
   const [live, events, lastLockedAt, twoFactor, authenticatedAt] = await Promise.all([
     sessions.list(user.id),
     listRecentAuthEvents(db, user.id),
@@ -73,6 +76,7 @@ export async function showAccount(
     <AccountPage
       ctx={pageContext(request, reply)}
       username={user.username}
+      notices={notices}
       sessions={views}
       events={events}
       lastLockedAt={lastLockedAt}

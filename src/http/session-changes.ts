@@ -34,8 +34,8 @@ function resetClientState(reply: FastifyReply, { cookieSecure }: PageSessions): 
  * account's other devices keep theirs, but for the least recently used beyond
  * SESSIONS_PER_ACCOUNT. Only a session that validated is ended: a cookie naming
  * someone else's session id without its secret must not end that session.
- * The new session's id; null, and nothing set, when the password changed after it
- * was verified.
+ * The new session's id (for the sign-in event: the one session not told of it), or
+ * null, and nothing set, when the password changed after it was verified.
  */
 export async function startSession(
   request: FastifyRequest,

@@ -136,6 +136,11 @@ export const en = {
   'confirm.explain':
     'This change needs you to confirm who you are, because you last did so a while ago.',
   'confirm.submit': 'Confirm',
+  'notice.title': 'New activity on your account',
+  'notice.signed_in': 'A new sign-in: {device}, from {address}, {time}.',
+  'notice.two_factor_failed':
+    'A wrong two-step verification code: {device}, from {address}, {time}.',
+  'notice.review': 'Review your sessions',
   'time.withRelative': '{time} ({relative})',
   'time.justNow': 'just now',
   'duration.days.one': '{n} day',

@@ -11,6 +11,7 @@ import { Time } from './format.js'
 import { Layout } from './layout.js'
 import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
+import { SessionNotices, type NoticeView } from './session-notices.js'
 
 // The account page, in the order its sections appear; each section is its own
 // component under account/.
@@ -25,6 +26,7 @@ export interface AccountForms {
 export function AccountPage({
   ctx,
   username,
+  notices,
   sessions,
   events,
   lastLockedAt,
@@ -36,6 +38,8 @@ export function AccountPage({
 }: {
   ctx: PageContext
   username: string
+  /** Told once: what happened to the account elsewhere since this session last looked. */
+  notices: NoticeView[]
   sessions: SessionView[]
   events: AuthEvent[]
   /** The last time strangers' failures put the account's sign-ins under a wait. */
@@ -56,6 +60,7 @@ export function AccountPage({
     <Layout ctx={ctx} title={t('account.title')} withErrors={withErrors}>
       <h1>{t('account.title')}</h1>
       <p>{t('account.signedInAs', { name: username })}</p>
+      <SessionNotices ctx={ctx} notices={notices} />
       {lastLockedAt ? (
         // Two paragraphs, not two sentences glued by a space: Chinese puts none after 。
         <div id="account-lock-notice" role="status">

@@ -5,6 +5,7 @@ import { DateOnly } from './format.js'
 import { Layout } from './layout.js'
 import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
+import { SessionNotices, type NoticeView } from './session-notices.js'
 
 function MemberItem({ member, t }: { member: Member; t: Translate }) {
   return (
@@ -70,12 +71,15 @@ export function SignedOutHomePage({ ctx }: { ctx: PageContext }) {
 export function SignedInHomePage({
   ctx,
   username,
+  notices,
   members,
   nextAfterId,
   isFirstPage,
 }: {
   ctx: PageContext
   username: string
+  /** Told once: what happened to the account elsewhere since this session last looked. */
+  notices: NoticeView[]
   members: readonly Member[]
   nextAfterId: number | null
   isFirstPage: boolean
@@ -85,6 +89,7 @@ export function SignedInHomePage({
     <Layout ctx={ctx} title={t('home.title')}>
       {/* data-signed-in-as: who is signed in, for checks that must not depend on the wording */}
       <h1 data-signed-in-as={username}>{t('home.signedInAs', { name: username })}</h1>
+      <SessionNotices ctx={ctx} notices={notices} />
       <section aria-labelledby="members-heading">
         <h2 id="members-heading">{t('home.members')}</h2>
         {members.length === 0 ? (

@@ -112,7 +112,7 @@ for (const engine of engines) {
       for (let i = 0; i < 25; i++) {
         await recordAuthEvent(db, {
           userId: alice,
-          kind: i % 2 ? 'signed_in' : 'signed_out',
+          kind: i % 2 ? 'sign_in_failed' : 'signed_out',
           at: at(i),
           ip: '192.0.2.1',
         })
@@ -130,11 +130,13 @@ for (const engine of engines) {
       await recordAuthEvent(db, {
         userId: bob,
         kind: 'signed_in',
+        sessionId: 'an-ended-session',
         at: days(AUTH_EVENT_RETENTION_DAYS + 1),
       })
       await recordAuthEvent(db, {
         userId: bob,
         kind: 'signed_in',
+        sessionId: 'an-ended-session',
         at: days(AUTH_EVENT_RETENTION_DAYS - 1),
       })
       const expired = await createTestSession(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, test } from 'node:test'
+import { recordAuthEvent } from '../../src/auth/events.js'
 import { loadServerSecret } from '../../src/auth/server-secret.js'
 import { listMembers, MEMBERS_PAGE_SIZE } from '../../src/auth/members.js'
 import { isSessionExpired } from '../../src/auth/session-lifetime.js'
@@ -339,6 +340,88 @@ for (const engine of engines) {
           counts.push(await deleteExpiredSessions(db, { now: NOW, policy, limit: 2 }))
         assert.deepEqual(counts, [2, 2, 1, 0])
         assert.deepEqual(await sessionIds(), [live.session.id])
+      })
+    })
+
+    describe('notices (migration 0014)', () => {
+      const signIn = (userId: number, sessionId: string, ip: string) =>
+        recordAuthEvent(db, { userId, kind: 'signed_in', sessionId, at: NOW, ip })
+
+      async function validated(token: string): Promise<Session> {
+        const result = await validateSessionToken(db, token, { now: NOW, policy })
+        assert.ok(result)
+        return result.session
+      }
+
+      test('a session starts told of every event of its account so far, and waits for none', async () => {
+        const ada = await addUser('Ada')
+        const old = await addSession(ada)
+        await signIn(ada.id, old.session.id, '192.0.2.1')
+        await recordAuthEvent(db, { userId: ada.id, kind: 'two_factor_failed', at: NOW })
+        const { token, session } = await addSession(ada)
+        const [{ newest }] = (await db.query<{ newest: number }>(
+          'SELECT max(id) AS newest FROM auth_events',
+        )) as [{ newest: number }]
+        assert.equal(session.noticesSeenEventId, newest)
+        assert.equal((await validated(token)).noticesSeenEventId, newest)
+        const sessions = createSessions({ db, policy, clock: () => NOW })
+        assert.deepEqual(await sessions.takeNotices(await validated(token)), [])
+      })
+
+      test('a sign-in marks the other sessions of its account only, never its own', async () => {
+        const ada = await addUser('Ada')
+        const bob = await addUser('Bob')
+        const first = await addSession(ada)
+        const second = await addSession(ada)
+        const bobs = await addSession(bob)
+        await signIn(ada.id, second.session.id, '192.0.2.2')
+        const marked = await db.query<{ id: string; waiting: boolean }>(
+          'SELECT id, notice_event_id > notices_seen_event_id AS waiting FROM sessions ORDER BY id',
+        )
+        assert.deepEqual(Object.fromEntries(marked.map((row) => [row.id, row.waiting])), {
+          [first.session.id]: true,
+          [second.session.id]: false,
+          [bobs.session.id]: false,
+        })
+      })
+
+      test('of two page views at once, one shows the notices and the other none; then they are spent', async () => {
+        const ada = await addUser('Ada')
+        const first = await addSession(ada)
+        const second = await addSession(ada)
+        await signIn(ada.id, second.session.id, '192.0.2.3')
+        const session = await validated(first.token)
+        const on = (handle: Database) => createSessions({ db: handle, policy, clock: () => NOW })
+        const shown = await Promise.all([
+          on(handles.first).takeNotices(session),
+          on(handles.second).takeNotices({ ...session }),
+        ])
+        assert.deepEqual(shown.map((notices) => notices.length).sort(), [0, 1])
+        assert.deepEqual(shown.flat()[0]?.ip, '192.0.2.3')
+        const { q, statements } = recording(db)
+        const again = await validated(first.token)
+        assert.deepEqual(await on(handles.first).takeNotices(again), [])
+        const kept = await validateSessionToken(q, first.token, { now: NOW, policy })
+        assert.equal(kept?.session.noticeEventId, kept?.session.noticesSeenEventId)
+        assert.equal(statements.length, 1, 'validation alone')
+      })
+
+      test('a notice marked while one was shown stays waiting', async () => {
+        const ada = await addUser('Ada')
+        const first = await addSession(ada)
+        const second = await addSession(ada)
+        await signIn(ada.id, second.session.id, '192.0.2.4')
+        const before = await validated(first.token)
+        await signIn(ada.id, second.session.id, '192.0.2.5')
+        const sessions = createSessions({ db, policy, clock: () => NOW })
+        assert.deepEqual(
+          (await sessions.takeNotices(before)).map((n) => n.ip),
+          ['192.0.2.4'],
+        )
+        assert.deepEqual(
+          (await sessions.takeNotices(await validated(first.token))).map((n) => n.ip),
+          ['192.0.2.5'],
+        )
       })
     })
 

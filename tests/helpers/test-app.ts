@@ -31,14 +31,23 @@ export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef'
 /** The real app on a fresh database of the given engine, with env overrides. */
 export async function startTestApp(
   engine: EngineName,
-  { env = {}, clock = new TestClock() }: { env?: Record<string, string>; clock?: TestClock } = {},
+  {
+    env = {},
+    clock = new TestClock(),
+    wrap = (db) => db,
+  }: {
+    env?: Record<string, string>
+    clock?: TestClock
+    /** What the app is given in place of the database (one that counts statements, say). */
+    wrap?: (db: Database) => Database
+  } = {},
 ): Promise<TestApp> {
   const { db, close } = await openTestDatabase(engine)
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env })
   // The fake clock does not move the flush timer: last_seen_at is written inline.
   const app = await buildApp({
     config,
-    db,
+    db: wrap(db),
     secret: TEST_SECRET,
     now: clock.now,
     batchSessionTouches: false,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
+import { recordAuthEvent } from '../../src/auth/events.js'
 import { MEMBERS_PAGE_SIZE } from '../../src/auth/members.js'
 import { LOCALES, type Locale } from '../../src/i18n/translate.js'
 import { decodeEntities, hiddenInputs, TestClient } from '../helpers/client.js'
@@ -19,6 +20,7 @@ import {
   type SwitchableDatabase,
 } from '../helpers/outages.js'
 import { fieldError, formError, listedEvents, signedInAs } from '../helpers/pages.js'
+import { userRow } from '../helpers/sql.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 import { codeAt, enableTwoFactor, recoveryCodesOf, setupSecretOf } from '../helpers/two-factor.js'
 
@@ -394,6 +396,35 @@ for (const engine of engines) {
             const page = await client.get('/account')
             assert.match(page.body, /name="all-others"/)
             check(page, 'GET /account, two sessions', { status: 200 })
+          },
+        )
+
+        pageTest(
+          'home and /account with notices of another sign-in and of a wrong second-factor code',
+          async (check) => {
+            const { client, name } = await member()
+            const user = await userRow(t.db, name)
+            const wrongCode = () =>
+              recordAuthEvent(t.db, {
+                userId: user!.id,
+                kind: 'two_factor_failed',
+                at: t.clock.now(),
+                ip: '192.0.2.44',
+                userAgent: CHROME_ON_WINDOWS,
+              })
+            assert.equal((await visitor().login(name, PASSWORD)).statusCode, 303)
+            await wrongCode()
+            await t.caughtUp()
+            const home = await client.get('/')
+            assert.match(home.body, /data-notice="two_factor_failed"[\s\S]*data-notice="signed_in"/)
+            check(home, 'GET / with notices', { status: 200 })
+            assert.equal((await visitor().login(name, PASSWORD)).statusCode, 303)
+            await wrongCode()
+            await t.caughtUp()
+            const account = await client.get('/account')
+            assert.match(account.body, /id="session-notices"/)
+            assert.ok(listedEvents(account.body).includes('two_factor_failed'))
+            check(account, 'GET /account with notices', { status: 200 })
           },
         )
 

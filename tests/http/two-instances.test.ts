@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, cachesOf } from '../../src/app.js'
 import { loadServerSecret } from '../../src/auth/server-secret.js'
 import { loadConfig } from '../../src/config.js'
 import type { Database } from '../../src/db/database.js'
@@ -73,6 +73,32 @@ describe(
       assert.equal(signedInAs(await homeOnB()), 'pair')
       await client.logout()
       assert.equal(signedInAs(await homeOnB()), null)
+    })
+
+    test('a sign-in on one instance is noticed once by a session the other serves from memory', async () => {
+      const [a, b] = apps as [FastifyInstance, FastifyInstance]
+      const onA = new TestClient(a)
+      await onA.login('pair', PASSWORD)
+      const noticesOnA = async () =>
+        [...(await onA.get('/')).body.matchAll(/<li data-notice="([^"]*)"/g)].map((m) => m[1])
+      assert.deepEqual(await noticesOnA(), [])
+      assert.deepEqual(await noticesOnA(), [], 'served from memory now')
+      const onB = new TestClient(b, {
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0',
+      })
+      assert.equal((await onB.login('pair', PASSWORD)).statusCode, 303)
+      await cachesOf(a)!.caughtUp()
+      const home = (await onA.get('/')).body
+      assert.deepEqual(
+        [...home.matchAll(/<li data-notice="([^"]*)"/g)].map((m) => m[1]),
+        ['signed_in'],
+      )
+      assert.ok(home.includes('Firefox on Linux'))
+      assert.deepEqual(await noticesOnA(), [], 'once')
+      await cachesOf(b)!.caughtUp()
+      const onBHome = (await onB.get('/')).body
+      assert.equal(signedInAs(onBHome), 'pair')
+      assert.ok(!onBHome.includes('data-notice'), 'the new session is not told of itself')
     })
   },
 )

@@ -24,6 +24,7 @@ function page(members: readonly Member[]) {
     <SignedInHomePage
       ctx={ctx}
       username="viewer"
+      notices={[]}
       members={members}
       nextAfterId={null}
       isFirstPage={true}

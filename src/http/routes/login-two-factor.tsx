@@ -129,7 +129,8 @@ export async function loginTwoFactorRoutes(app: FastifyInstance, opts: LoginTwoF
       { nameKey: pending.nameKey, user: { id: userId, passwordVersion: pending.passwordVersion } },
       { settings: opts.devices, now: at },
     )
-    await recordAuthEvent(db, { userId, kind: 'signed_in', at, ...origin })
+    // Every other session of the account is told of it on its next page (events.ts).
+    await recordAuthEvent(db, { userId, kind: 'signed_in', sessionId: started, at, ...origin })
     return reply.redirect(pending.nextPath ?? '/', 303)
   })
 }

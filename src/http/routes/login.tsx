@@ -121,15 +121,15 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
       }
       // Refused when the password changed since it was verified: an old password must
       // not win a session by racing its change.
-      const started = await startSession(
+      const sessionId = await startSession(
         request,
         reply,
         { user: result.user, remember },
         opts.pageSessions,
       )
       // The password was right when verified: a race lost to its change is no guess.
-      if (!started) return { ok: false, reason: 'password_changed', stale: true } as const
-      return { ...result, secondStep: undefined }
+      if (sessionId === null) return { ok: false, reason: 'password_changed', stale: true } as const
+      return { ...result, sessionId, secondStep: undefined }
     })
     if (attempt.status === 'refused') {
       const error = refuseAttempt(request, reply, attempt.retryAfterSeconds)
@@ -155,9 +155,11 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
       return reply.header('cache-control', 'no-store').redirect(LOGIN_TWO_FACTOR_PATH, 303)
     }
     await renewDeviceCookie(request, reply, { nameKey: name.nameKey, user: result.user }, device)
+    // Every other session of the account is told of it on its next page (events.ts).
     await recordAuthEvent(db, {
       userId: result.user.id,
       kind: 'signed_in',
+      sessionId: result.sessionId,
       at,
       ...requestOrigin(request),
     })

@@ -1,15 +1,8 @@
-import type { DeviceDescription } from '../../auth/devices.js'
+import { deviceName } from '../device-name.js'
 import { Time } from '../format.js'
 import type { PageContext } from '../page-context.js'
 import { PostForm } from '../post-form.js'
 import type { SessionView } from './session-view.js'
-
-function deviceName(ctx: PageContext, device: DeviceDescription): string {
-  const { t } = ctx
-  if (device.browser && device.os)
-    return t('account.deviceOn', { browser: device.browser, os: device.os })
-  return device.browser ?? device.os ?? t('account.unknownDevice')
-}
 
 /** Every live session of the account, each but this one with a button that ends it. */
 export function SessionList({ ctx, sessions }: { ctx: PageContext; sessions: SessionView[] }) {
@@ -33,7 +26,7 @@ export function SessionList({ ctx, sessions }: { ctx: PageContext; sessions: Ses
         <tbody>
           {sessions.map((session) => (
             <tr key={session.id} aria-current={session.current ? 'true' : undefined}>
-              <td>{deviceName(ctx, session.device)}</td>
+              <td>{deviceName(t, session.device)}</td>
               <td>{session.ip ?? t('account.unknownAddress')}</td>
               <td>
                 <Time t={t} date={session.createdAt} />
@@ -51,7 +44,7 @@ export function SessionList({ ctx, sessions }: { ctx: PageContext; sessions: Ses
                       type="submit"
                       class="secondary"
                       aria-label={t('account.revokeLabel', {
-                        device: deviceName(ctx, session.device),
+                        device: deviceName(t, session.device),
                       })}
                     >
                       {t('account.revoke')}
