@@ -52,6 +52,12 @@ export async function secondFactorStatus(
   return { enabled, recoveryCodesLeft: enabled ? await unusedRecoveryCodeCount(db, userId) : 0 }
 }
 
+/** Whether the account's second factor is on: one indexed read. */
+export async function isSecondFactorOn(db: Queryable, userId: number): Promise<boolean> {
+  const factor = await findTotpFactor(db, userId)
+  return factor?.enabledAt != null
+}
+
 export interface TotpSetup {
   /** What the QR code holds. */
   uri: string
@@ -140,6 +146,10 @@ export async function enableTotp(
     return { ok: false, reason: verdict.reason === 'malformed' ? 'malformed' : 'wrong' }
   const { codes, hashes } = generateRecoveryCodes()
   return db.transaction(async (tx) => {
+    // The account's row, as every session insert takes it (sessions.create): a
+    // password-only sign-in that read "off" before this commits either made its
+    // session before (ended below) or waits and then finds the factor on.
+    await tx.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId])
     const enabled = await enableTotpFactor(tx, {
       userId,
       secret: factor.secret,
@@ -164,8 +174,9 @@ export type SecondFactorCheck =
 
 /**
  * Checks a code typed for the account's enabled factor: a current TOTP code or an
- * unused recovery code, each accepted once. Counted before it is checked (more than
- * five wrong in 15 minutes and the next waits); a right code gives its count back.
+ * unused recovery code, each accepted once. A six-digit code is counted before it is
+ * checked (more than five wrong in 15 minutes and the next waits); a right one gives
+ * its count back.
  * Something that cannot be a code at all is refused without counting: it is no guess.
  */
 export async function checkSecondFactor(
@@ -175,18 +186,22 @@ export async function checkSecondFactor(
   const typed = code.replace(/\s+/g, '')
   const recoveryHash = /^\d{6}$/.test(typed) ? null : hashRecoveryCode(code)
   if (!/^\d{6}$/.test(typed) && recoveryHash === null) return { ok: false, reason: 'malformed' }
+  // A recovery code has 120 bits: no number of guesses finds one, so it is not
+  // counted, and the owner who lost the phone is never kept out by someone holding
+  // the password and spending the window with wrong six-digit codes.
+  if (recoveryHash !== null) {
+    const used = await useRecoveryCode(db, { userId, codeHash: recoveryHash, now })
+    return used ? { ok: true, method: 'recovery_code' } : { ok: false, reason: 'wrong' }
+  }
   const claim = await claimSecondFactorAttempt(db, userId, now)
   if (!claim.allowed) {
     return { ok: false, reason: 'refused', retryAfterSeconds: claim.retryAfterSeconds }
   }
-  const method = recoveryHash === null ? 'totp' : 'recovery_code'
-  const right =
-    method === 'totp'
-      ? await checkTotpCode(db, key, { userId, code: typed, now })
-      : await useRecoveryCode(db, { userId, codeHash: recoveryHash!, now })
-  if (!right) return { ok: false, reason: 'wrong' }
+  if (!(await checkTotpCode(db, key, { userId, code: typed, now }))) {
+    return { ok: false, reason: 'wrong' }
+  }
   await settleSecondFactorSuccess(db, userId, claim.windowStartedAt)
-  return { ok: true, method }
+  return { ok: true, method: 'totp' }
 }
 
 /** A TOTP code against the enabled factor; its step is spent by the one who claims it. */

@@ -42,12 +42,20 @@ export interface NewSession {
   ip?: string | undefined
   /** The session this sign-in replaces (its cookie came with it): ended in the same transaction. */
   replacesSessionId?: string | undefined
+  /**
+   * The sign-in gave the second factor (or a passkey, which is one): without it, an
+   * account whose factor is on gets no session, even when it was turned on between
+   * the password check and this insert.
+   */
+  secondFactorGiven?: boolean | undefined
 }
 
 export type SessionCreation =
   | { ok: true; token: string; session: Session; evictedSessionIds: string[] }
   /** The password changed after the sign-in verified it: no session. */
   | { ok: false; code: 'password_changed' }
+  /** The second factor was turned on after the sign-in checked it was off. */
+  | { ok: false; code: 'second_factor_required' }
 
 export interface Sessions {
   readonly policy: SessionPolicy
@@ -130,6 +138,13 @@ export function createSessions({
           [input.userId, input.passwordVersion],
         )
         if (current.length === 0) return { ok: false, code: 'password_changed' } as const
+        if (!input.secondFactorGiven) {
+          const factor = await tx.query(
+            'SELECT 1 FROM totp_factors WHERE user_id = $1 AND enabled_at IS NOT NULL',
+            [input.userId],
+          )
+          if (factor.length > 0) return { ok: false, code: 'second_factor_required' } as const
+        }
         const replaced = input.replacesSessionId
         if (replaced !== undefined) await deleteSessions(tx, [replaced])
         // Told of nothing from before it: a notice is of what happened while it lived.

@@ -7,7 +7,7 @@ import {
   lastAuthenticatedAt,
   markAuthenticated,
 } from '../auth/reauthentication.js'
-import { checkSecondFactor, secondFactorStatus } from '../auth/second-factor.js'
+import { checkSecondFactor, isSecondFactorOn } from '../auth/second-factor.js'
 import { ConfirmPage, type ConfirmErrors } from '../views/confirm-page.js'
 import { checkPasswordOfSignedIn } from './account-password-check.js'
 import { ACCOUNT_PATH, signedIn, type AccountRouteOptions, type SignedIn } from './account-page.js'
@@ -76,7 +76,7 @@ export async function confirmIdentity(
     return { ok: false, statusCode: 401, errors: { password: t('error.password_wrong') } }
   }
   const userId = current.user.id
-  if ((await secondFactorStatus(accounts.db, userId)).enabled) {
+  if (await isSecondFactorOn(accounts.db, userId)) {
     const checked = await secondFactorCode(request, reply, opts, { userId, typed: code ?? '' })
     if (!checked.ok) {
       return { ok: false, statusCode: checked.statusCode, errors: { code: checked.error } }
@@ -162,7 +162,7 @@ async function showConfirmation(
     errors,
   }: { action: string; hidden: Record<string, string>; statusCode: number; errors?: ConfirmErrors },
 ) {
-  const withCode = (await secondFactorStatus(opts.accounts.db, user.id)).enabled
+  const withCode = await isSecondFactorOn(opts.accounts.db, user.id)
   reply.header('cache-control', 'no-store')
   return sendPage(
     reply,

@@ -40,13 +40,23 @@ function resetClientState(reply: FastifyReply, { cookieSecure }: PageSessions): 
 export async function startSession(
   request: FastifyRequest,
   reply: FastifyReply,
-  { user, remember }: { user: { id: number; passwordVersion: number }; remember: boolean },
+  {
+    user,
+    remember,
+    secondFactorGiven,
+  }: {
+    user: { id: number; passwordVersion: number }
+    remember: boolean
+    /** The code (or a passkey) was given: see NewSession. */
+    secondFactorGiven?: boolean
+  },
   pages: PageSessions,
 ): Promise<string | null> {
   const created = await pages.sessions.create({
     userId: user.id,
     passwordVersion: user.passwordVersion,
     remember,
+    secondFactorGiven,
     replacesSessionId: request.session?.id,
     ...requestOrigin(request),
   })

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { changePassword, deleteAccount } from '../../auth/accounts.js'
 import type { HashLease } from '../../auth/hash-queue.js'
 import { checkPasswordPolicy } from '../../auth/passwords.js'
-import { secondFactorStatus } from '../../auth/second-factor.js'
+import { isSecondFactorOn } from '../../auth/second-factor.js'
 import { typedNameKeys } from '../../auth/sign-in-limits.js'
 import { checkPasswordOfSignedIn } from '../account-password-check.js'
 import {
@@ -48,7 +48,8 @@ export async function accountChangeRoutes(app: FastifyInstance, opts: AccountRou
   /**
    * Both changes take the password, which re-authenticates by itself; with the
    * second factor on, a session not recently authenticated also gives a code,
-   * checked first (a wrong code costs no password check, and spends nothing).
+   * checked first: a wrong code costs no password hash (the change checks the
+   * password and makes itself in one verb, so the code cannot come after it).
    * The failure to show, or null to go on.
    */
   async function codeWhenAsked(
@@ -58,7 +59,7 @@ export async function accountChangeRoutes(app: FastifyInstance, opts: AccountRou
     typed: string | undefined,
   ): Promise<{ statusCode: number; error: string } | null> {
     const userId = current.user.id
-    if (!(await secondFactorStatus(db, userId)).enabled) return null
+    if (!(await isSecondFactorOn(db, userId))) return null
     if (await recentlyAuthenticated(current, opts)) return null
     const checked = await secondFactorCode(request, reply, opts, { userId, typed: typed ?? '' })
     return checked.ok ? null : checked

@@ -29,14 +29,11 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
     // An id of another account's session matches no row of this user: nothing happens.
     // The current session is ended by signing out, not here.
     const { user, session } = current
-    // Ending every other session would shut the owner out of a browser a thief holds:
-    // that one needs a recent authentication (one session at a time does not).
-    if (
-      'all-others' in body.data &&
-      !(await requireRecentAuthentication(request, reply, current, opts, { 'all-others': '1' }))
-    ) {
-      return reply
-    }
+    // Ending the owner's other sessions would let a thief holding a browser shut the
+    // owner out of theirs: it needs a recent authentication, one session or all.
+    const hidden: Record<string, string> =
+      'all-others' in body.data ? { 'all-others': '1' } : { session: body.data.session }
+    if (!(await requireRecentAuthentication(request, reply, current, opts, hidden))) return reply
     const revoked =
       'all-others' in body.data
         ? (await sessions.endAll(user.id, { except: session.id })) > 0

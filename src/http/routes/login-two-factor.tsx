@@ -110,6 +110,7 @@ export async function loginTwoFactorRoutes(app: FastifyInstance, opts: LoginTwoF
       {
         user: { id: userId, passwordVersion: pending.passwordVersion },
         remember: pending.remember,
+        secondFactorGiven: true,
       },
       opts.pageSessions,
     )

@@ -4,7 +4,7 @@ import { verifyCredentials, type AccountServices } from '../../auth/accounts.js'
 import { recordAuthEvent } from '../../auth/events.js'
 import { attemptPasswordCheck, type PasswordAttemptContext } from '../../auth/password-attempts.js'
 import { startPendingSignIn } from '../../auth/pending-sign-ins.js'
-import { secondFactorStatus } from '../../auth/second-factor.js'
+import { isSecondFactorOn } from '../../auth/second-factor.js'
 import { signInSubject, typedNameKeys } from '../../auth/sign-in-limits.js'
 import { LoginPage, type LoginForm } from '../../views/login-page.js'
 import { BlankForm } from '../blank-form.js'
@@ -108,7 +108,7 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
       if (!result.ok) return result
       // With a second factor, a right password only opens the second step: no session
       // yet, and no sign-in event until the code is right.
-      if ((await secondFactorStatus(db, result.user.id)).enabled) {
+      if (await isSecondFactorOn(db, result.user.id)) {
         const step = await startPendingSignIn(db, {
           userId: result.user.id,
           passwordVersion: result.user.passwordVersion,

@@ -7,6 +7,7 @@ import {
   enableTotp,
   pendingTotpSetup,
   renewRecoveryCodes,
+  isSecondFactorOn,
   secondFactorStatus,
   turnOffSecondFactor,
   type TotpSetup,
@@ -162,7 +163,7 @@ export async function twoFactorRoutes(app: FastifyInstance, opts: AccountRouteOp
     if (!body.success) throw new HttpError(400, 'INVALID_TWO_FACTOR_FORM')
     const t = translatorFor(request)
     const userId = current.user.id
-    if (!(await secondFactorStatus(db, userId)).enabled) {
+    if (!(await isSecondFactorOn(db, userId))) {
       return reply.header('cache-control', 'no-store').redirect(ACCOUNT_PATH, 303)
     }
     const checked = await checkPasswordOfSignedIn(request, reply, current, opts, (lease) =>
