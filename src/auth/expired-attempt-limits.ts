@@ -1,5 +1,6 @@
 import type { LimitsPolicy } from '../config.js'
 import type { Queryable } from '../db/database.js'
+import { PASSKEY_OPTIONS_WINDOW_SECONDS } from './passkey-management.js'
 import { REGISTRATION_WINDOW_SECONDS } from './registration-limit.js'
 
 /** The longest window of any counter of attempt_limits: after it, no count matters. */
@@ -10,6 +11,7 @@ export function longestLimitWindowSeconds(limits: LimitsPolicy): number {
     perAccount.windowSeconds,
     perAddress.windowSeconds,
     REGISTRATION_WINDOW_SECONDS,
+    PASSKEY_OPTIONS_WINDOW_SECONDS,
   )
 }
 
