@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify'
 import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AccountServices } from './auth/accounts.js'
 import { deviceTokenKeys } from './auth/device-tokens.js'
@@ -16,6 +16,7 @@ import type { PasswordAttemptContext } from './auth/password-attempts.js'
 import { setPasswordHashThreads } from './auth/passwords.js'
 import { longestLimitWindowSeconds } from './auth/expired-attempt-limits.js'
 import { createMembers } from './auth/members.js'
+import type { PasskeyServices } from './auth/passkeys.js'
 import { TOUCH_FLUSH_INTERVAL_MS } from './auth/session-lifetime.js'
 import { SessionTouches } from './auth/session-touches.js'
 import { createSessions } from './auth/sessions.js'
@@ -32,6 +33,7 @@ import { accountChangeRoutes } from './http/routes/account-changes.js'
 import { accountRoutes } from './http/routes/account.js'
 import { homeRoutes } from './http/routes/home.js'
 import { loginRoutes } from './http/routes/login.js'
+import { passkeyRoutes } from './http/routes/passkeys.js'
 import { registerRoutes } from './http/routes/register.js'
 import { securityHeaders } from './http/security-headers.js'
 import { sessionPlugin } from './http/session-plugin.js'
@@ -54,6 +56,12 @@ export function cachesOf(app: FastifyInstance): Caches | undefined {
 
 const PICO_DIR = dirname(
   createRequire(import.meta.url).resolve('@picocss/pico/css/pico.classless.min.css'),
+)
+// @simplewebauthn/browser's UMD bundle, served as it ships (no build step): the pages
+// with passkeys load it before public/passkeys.js (src/views/passkey-scripts.ts).
+const SIMPLEWEBAUTHN_BROWSER_DIR = join(
+  dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+  '../dist/bundle',
 )
 
 export interface AppDependencies {
@@ -157,6 +165,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     list: false,
     maxAge: '1h',
   })
+  await app.register(fastifyStatic, {
+    root: SIMPLEWEBAUTHN_BROWSER_DIR,
+    prefix: '/assets/simplewebauthn/',
+    decorateReply: false,
+    index: false,
+    list: false,
+    maxAge: '1h',
+  })
   await app.register(healthRoutes, { db })
 
   const caches =
@@ -204,6 +220,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     sessions,
     members,
   }
+  const passkeys: PasskeyServices = {
+    db,
+    sessions,
+    relyingParty: config.relyingParty,
+    relyingPartyName: 'Logon',
+    now,
+  }
   const census = startHashCensus({ dummyHashes, db, log: app.log })
   app.addHook('onReady', async () => census.start())
   app.addHook('onClose', () => census.close())
@@ -217,8 +240,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     const signingIn = { pageSessions, accounts, devices }
     await pages.register(registerRoutes, { ...signingIn, limits: config.limits })
     await pages.register(loginRoutes, { ...signingIn, passwordAttempts })
-    await pages.register(accountRoutes, { ...signingIn, passwordAttempts })
-    await pages.register(accountChangeRoutes, { ...signingIn, passwordAttempts })
+    const accountPages = { ...signingIn, passwordAttempts, passkeys }
+    await pages.register(accountRoutes, accountPages)
+    await pages.register(accountChangeRoutes, accountPages)
+    await pages.register(passkeyRoutes, accountPages)
   })
 
   const stopPurge = startPurge({

@@ -3,8 +3,15 @@ import type { AccountServices } from '../auth/accounts.js'
 import { describeDevice } from '../auth/devices.js'
 import { lastAuthEventAt, listRecentAuthEvents } from '../auth/events.js'
 import type { PasswordAttemptContext } from '../auth/password-attempts.js'
+import { passkeysOf } from '../auth/passkey-management.js'
+import type { PasskeyServices } from '../auth/passkeys.js'
 import type { Session, SessionUser } from '../auth/sessions.js'
-import { AccountPage, type AccountForms, type SessionView } from '../views/account-page.js'
+import {
+  AccountPage,
+  type AccountForms,
+  type PasskeyNotice,
+  type SessionView,
+} from '../views/account-page.js'
 import type { DeviceCookieSettings } from './device-cookie.js'
 import { pageContext, sendPage } from './pages.js'
 import type { PageSessions } from './session-changes.js'
@@ -20,6 +27,7 @@ export interface AccountRouteOptions {
   accounts: AccountServices
   passwordAttempts: PasswordAttemptContext
   devices: DeviceCookieSettings
+  passkeys: PasskeyServices
 }
 
 export interface SignedIn {
@@ -38,12 +46,17 @@ export async function showAccount(
   request: FastifyRequest,
   reply: FastifyReply,
   { user, session }: SignedIn,
-  { accounts }: AccountRouteOptions,
-  { statusCode = 200, forms = {} }: { statusCode?: number; forms?: AccountForms } = {},
+  { accounts, passkeys }: AccountRouteOptions,
+  {
+    statusCode = 200,
+    forms = {},
+    notice,
+  }: { statusCode?: number; forms?: AccountForms; notice?: PasskeyNotice | undefined } = {},
 ) {
   const { sessions, db } = accounts
-  const [live, events, lastLockedAt] = await Promise.all([
+  const [live, keys, events, lastLockedAt] = await Promise.all([
     sessions.list(user.id),
+    passkeysOf(passkeys, user.id),
     listRecentAuthEvents(db, user.id),
     lastAuthEventAt(db, user.id, 'account_locked'),
   ])
@@ -64,6 +77,13 @@ export async function showAccount(
       ctx={pageContext(request, reply)}
       username={user.username}
       sessions={views}
+      passkeys={keys.map((k) => ({
+        id: k.id,
+        name: k.name,
+        createdAt: k.createdAt,
+        lastUsedAt: k.lastUsedAt,
+      }))}
+      notice={notice}
       events={events}
       lastLockedAt={lastLockedAt}
       policy={sessions.policy}

@@ -38,9 +38,7 @@ export const en = {
   'passkey.signIn': 'Sign in with a passkey',
   'passkey.refused': 'That passkey could not sign you in. Try again, or use your password.',
   'passkey.cancelled': 'The passkey request was cancelled or timed out.',
-  'passkey.unsupported': 'This browser cannot use passkeys.',
   'passkey.failed': 'Something went wrong with the passkey. Please try again.',
-  'passkey.tooMany': 'Too many passkey requests from your address. Try again in {wait}.',
   'passkey.defaultName': 'Passkey',
 
   'nav.account': 'Account',

@@ -41,9 +41,7 @@ export const zhCN = {
   'passkey.signIn': '使用通行密钥登录',
   'passkey.refused': '无法用该通行密钥登录。请重试，或使用密码登录。',
   'passkey.cancelled': '通行密钥请求已取消或超时。',
-  'passkey.unsupported': '此浏览器无法使用通行密钥。',
   'passkey.failed': '通行密钥出了问题，请重试。',
-  'passkey.tooMany': '来自你的地址的通行密钥请求过多。请在{wait}后重试。',
   'passkey.defaultName': '通行密钥',
 
   'nav.account': '账户',
