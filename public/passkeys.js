@@ -37,13 +37,17 @@
     line.hidden = !text
   }
 
-  /** Options from the server, the browser's ceremony, the answer back; then where to go. */
-  async function ceremony(box, run, extra) {
-    say(box, '')
+  /**
+   * Options from the server, the browser's ceremony, the answer back; then where to go.
+   * `quiet` (the autofill's, which runs unasked in the background): nothing is said
+   * until the person has picked a passkey and the server has answered.
+   */
+  async function ceremony(box, run, extra, quiet) {
+    if (!quiet) say(box, '')
     try {
       const begun = await postJson(box.dataset.optionsUrl, {})
       if (!begun.ok || !begun.json || !begun.json.options) {
-        say(box, (begun.json && begun.json.message) || box.dataset.messageFailed)
+        if (!quiet) say(box, (begun.json && begun.json.message) || box.dataset.messageFailed)
         return
       }
       let response
@@ -52,7 +56,7 @@
       } catch (error) {
         // AbortError: another ceremony of this page took over (the button, after the
         // autofill's); NotAllowedError: cancelled, or the time ran out.
-        if (error && error.name === 'AbortError') return
+        if (quiet || (error && error.name === 'AbortError')) return
         const cancelled = error && error.name === 'NotAllowedError'
         say(box, cancelled ? box.dataset.messageCancelled : box.dataset.messageFailed)
         return
@@ -64,7 +68,7 @@
       }
       say(box, (done.json && done.json.message) || box.dataset.messageFailed)
     } catch {
-      say(box, box.dataset.messageFailed) // the network
+      if (!quiet) say(box, box.dataset.messageFailed) // the network
     }
   }
 
@@ -107,6 +111,7 @@
           (options) =>
             webauthn.startAuthentication({ optionsJSON: options, useBrowserAutofill: true }),
           extra,
+          true,
         )
       })
       .catch(() => {})

@@ -96,7 +96,7 @@ export const zhCN = {
   'account.passkeyRemove': '移除',
   'account.passkeyRemoveLabel': '移除通行密钥 {name}',
   'account.addPasskey': '添加通行密钥',
-  'account.passkeysNeedScript': '添加通行密钥需要 JavaScript，但此浏览器没有为本页面运行它。',
+  'account.passkeysNeedScript': '添加通行密钥需要本页面的脚本，但此浏览器没有运行它。',
   'account.passkeyAddedNotice': '已添加通行密钥。你的其他会话已退出登录。',
   'account.passkeyRemovedNotice': '已移除通行密钥。你的其他会话已退出登录。',
   'account.passkeyRenamedNotice': '已重命名通行密钥。',
