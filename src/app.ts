@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify'
 import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AccountServices } from './auth/accounts.js'
 import { deviceTokenKeys } from './auth/device-tokens.js'
@@ -16,6 +16,7 @@ import type { PasswordAttemptContext } from './auth/password-attempts.js'
 import { setPasswordHashThreads } from './auth/passwords.js'
 import { longestLimitWindowSeconds } from './auth/expired-attempt-limits.js'
 import { createMembers } from './auth/members.js'
+import type { PasskeyServices } from './auth/passkeys.js'
 import { TOUCH_FLUSH_INTERVAL_MS } from './auth/session-lifetime.js'
 import { SessionTouches } from './auth/session-touches.js'
 import { createSessions } from './auth/sessions.js'
@@ -37,6 +38,7 @@ import { loginRoutes } from './http/routes/login.js'
 import { loginTwoFactorRoutes } from './http/routes/login-two-factor.js'
 import { twoFactorRoutes } from './http/routes/two-factor.js'
 import { confirmationRoutes } from './http/reauthentication.js'
+import { passkeyRoutes } from './http/routes/passkeys.js'
 import { registerRoutes } from './http/routes/register.js'
 import { securityHeaders } from './http/security-headers.js'
 import { sessionPlugin } from './http/session-plugin.js'
@@ -59,6 +61,12 @@ export function cachesOf(app: FastifyInstance): Caches | undefined {
 
 const PICO_DIR = dirname(
   createRequire(import.meta.url).resolve('@picocss/pico/css/pico.classless.min.css'),
+)
+// @simplewebauthn/browser's UMD bundle, served as it ships (no build step): the pages
+// with passkeys load it before public/passkeys.js (src/views/passkey-scripts.ts).
+const SIMPLEWEBAUTHN_BROWSER_DIR = join(
+  dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+  '../dist/bundle',
 )
 
 export interface AppDependencies {
@@ -162,6 +170,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     list: false,
     maxAge: '1h',
   })
+  await app.register(fastifyStatic, {
+    root: SIMPLEWEBAUTHN_BROWSER_DIR,
+    prefix: '/assets/simplewebauthn/',
+    decorateReply: false,
+    index: false,
+    list: false,
+    maxAge: '1h',
+  })
   await app.register(healthRoutes, { db })
 
   const caches =
@@ -210,6 +226,13 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     members,
   }
   const secondFactor: SecondFactorServices = { db, sessions, key: totpSecretKey(deps.secret) }
+  const passkeys: PasskeyServices = {
+    db,
+    sessions,
+    relyingParty: config.relyingParty,
+    relyingPartyName: 'Logon',
+    now,
+  }
   const census = startHashCensus({ dummyHashes, db, log: app.log })
   app.addHook('onReady', async () => census.start())
   app.addHook('onClose', () => census.close())
@@ -224,11 +247,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await pages.register(registerRoutes, { ...signingIn, limits: config.limits })
     await pages.register(loginRoutes, { ...signingIn, passwordAttempts })
     await pages.register(loginTwoFactorRoutes, { ...signingIn, secondFactor })
-    const onAccount = { ...signingIn, passwordAttempts, secondFactor }
+    const onAccount = { ...signingIn, passwordAttempts, secondFactor, passkeys }
     await pages.register(accountRoutes, onAccount)
     await pages.register(accountChangeRoutes, onAccount)
     await pages.register(twoFactorRoutes, onAccount)
     await pages.register(confirmationRoutes, onAccount)
+    await pages.register(passkeyRoutes, onAccount)
   })
 
   const stopPurge = startPurge({

@@ -6,6 +6,7 @@ import {
   passwordVariables,
   type PasswordHashParams,
 } from './config/password-policy.js'
+import { defaultPublicOrigin, publicOrigin, type RelyingParty } from './config/public-origin.js'
 import { sessionPolicy, sessionVariables, type SessionPolicy } from './config/session-policy.js'
 import { trustProxy } from './config/trust-proxy.js'
 import { booleanFlag, wholeNumber } from './config/values.js'
@@ -17,6 +18,7 @@ import { booleanFlag, wholeNumber } from './config/values.js'
 
 export type { PasswordHashParams } from './config/password-policy.js'
 export type { SessionPolicy } from './config/session-policy.js'
+export type { RelyingParty } from './config/public-origin.js'
 export type { FailureLimit, LimitsPolicy, SignInLimits } from './config/limits-policy.js'
 
 // In the order the variables are checked: with several bad values, the start names
@@ -29,6 +31,7 @@ const envSchema = z.object({
     message: 'must be a port number from 0 to 65535',
   }).default(3000),
   HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  PUBLIC_ORIGIN: publicOrigin.optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
@@ -47,6 +50,8 @@ const envSchema = z.object({
 export interface Config {
   readonly port: number
   readonly host: string
+  /** PUBLIC_ORIGIN: the origin browsers use, and the passkeys' relying party ID (its host). */
+  readonly relyingParty: RelyingParty
   readonly databaseUrl: string | undefined
   readonly dataDir: string
   readonly session: SessionPolicy
@@ -84,6 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
+    relyingParty: e.PUBLIC_ORIGIN ?? defaultPublicOrigin(e.PORT),
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     session: sessionPolicy(e),

@@ -19,6 +19,14 @@ export const AUTH_EVENT_KINDS = [
   'recovery_codes_renewed',
   'recovery_code_used',
   'reauthenticated',
+  'passkey_added',
+  'passkey_removed',
+  'passkey_renamed',
+  // Recorded after `signed_in` for a sign-in with a passkey: what looks for sign-ins
+  // finds every one under `signed_in`.
+  'passkey_signed_in',
+  // A passkey's signature counter did not move forward: the sign-in was refused.
+  'passkey_counter_regressed',
 ] as const
 
 export type AuthEventKind = (typeof AUTH_EVENT_KINDS)[number]

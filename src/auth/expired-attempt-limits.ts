@@ -1,5 +1,6 @@
 import type { LimitsPolicy } from '../config.js'
 import type { Queryable } from '../db/database.js'
+import { PASSKEY_OPTIONS_WINDOW_SECONDS } from './passkey-management.js'
 import { REGISTRATION_WINDOW_SECONDS } from './registration-limit.js'
 import { SECOND_FACTOR_WINDOW_SECONDS } from './second-factor-limit.js'
 
@@ -12,6 +13,7 @@ export function longestLimitWindowSeconds(limits: LimitsPolicy): number {
     perAddress.windowSeconds,
     REGISTRATION_WINDOW_SECONDS,
     SECOND_FACTOR_WINDOW_SECONDS,
+    PASSKEY_OPTIONS_WINDOW_SECONDS,
   )
 }
 

@@ -5,8 +5,15 @@ import { lastAuthEventAt, listRecentAuthEvents } from '../auth/events.js'
 import type { PasswordAttemptContext } from '../auth/password-attempts.js'
 import { isRecentAuthentication, lastAuthenticatedAt } from '../auth/reauthentication.js'
 import { secondFactorStatus, type SecondFactorServices } from '../auth/second-factor.js'
+import { passkeysOf } from '../auth/passkey-management.js'
+import type { PasskeyServices } from '../auth/passkeys.js'
 import type { Session, SessionUser } from '../auth/sessions.js'
-import { AccountPage, type AccountForms, type SessionView } from '../views/account-page.js'
+import {
+  AccountPage,
+  type AccountForms,
+  type PasskeyNotice,
+  type SessionView,
+} from '../views/account-page.js'
 import type { DeviceCookieSettings } from './device-cookie.js'
 import { pageContext, sendPage } from './pages.js'
 import { takeNoticeViews } from './session-notices.js'
@@ -24,6 +31,7 @@ export interface AccountRouteOptions {
   passwordAttempts: PasswordAttemptContext
   devices: DeviceCookieSettings
   secondFactor: SecondFactorServices
+  passkeys: PasskeyServices
 }
 
 export interface SignedIn {
@@ -42,14 +50,19 @@ export async function showAccount(
   request: FastifyRequest,
   reply: FastifyReply,
   { user, session }: SignedIn,
-  { accounts, pageSessions }: AccountRouteOptions,
-  { statusCode = 200, forms = {} }: { statusCode?: number; forms?: AccountForms } = {},
+  { accounts, pageSessions, passkeys }: AccountRouteOptions,
+  {
+    statusCode = 200,
+    forms = {},
+    notice,
+  }: { statusCode?: number; forms?: AccountForms; notice?: PasskeyNotice | undefined } = {},
 ) {
   const { sessions, db } = accounts
   // The notices first: the list of events then holds what they told of.
   const notices = await takeNoticeViews(sessions, session)
-  const [live, events, lastLockedAt, twoFactor, authenticatedAt] = await Promise.all([
+  const [live, keys, events, lastLockedAt, twoFactor, authenticatedAt] = await Promise.all([
     sessions.list(user.id),
+    passkeysOf(passkeys, user.id),
     listRecentAuthEvents(db, user.id),
     lastAuthEventAt(db, user.id, 'account_locked'),
     secondFactorStatus(db, user.id),
@@ -78,6 +91,13 @@ export async function showAccount(
       username={user.username}
       notices={notices}
       sessions={views}
+      passkeys={keys.map((k) => ({
+        id: k.id,
+        name: k.name,
+        createdAt: k.createdAt,
+        lastUsedAt: k.lastUsedAt,
+      }))}
+      notice={notice}
       events={events}
       lastLockedAt={lastLockedAt}
       policy={sessions.policy}

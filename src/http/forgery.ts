@@ -52,7 +52,9 @@ export const forgeryProtection = fp<{ cookieSecure: boolean }>(
     await app.register(csrfProtection, {
       cookieKey: csrfCookieName(opts.cookieSecure),
       cookieOpts: csrfCookieOptions(opts.cookieSecure),
-      // Only the form field: a repeated field (an array) or any other type is no token.
+      // Only the `_csrf` field of the parsed body: a form's hidden input, or the same
+      // field of the passkey ceremonies' JSON (routes/passkeys.tsx, which take JSON
+      // only); a repeated field (an array) or any other type is no token.
       getToken: (request) => {
         const token = (request.body as Record<string, unknown> | undefined)?._csrf
         return typeof token === 'string' ? token : undefined

@@ -3,12 +3,17 @@ import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-// Security headers: strict CSP with no script at all (the pages need none),
+// Security headers: strict CSP whose only scripts are this site's files (the passkey
+// pages' two, never inline, no inline event handlers), which may call back only here,
 // nosniff, frame-ancestors 'none' against clickjacking, Referrer-Policy, and HSTS
 // only when cookies are Secure (i.e. the site is served over HTTPS).
 
 const CSP_DIRECTIVES = {
   defaultSrc: ["'none'"],
+  // The passkey script and the WebAuthn library, files of this site; nothing inline.
+  scriptSrc: ["'self'"],
+  // Their fetch() of the ceremonies' JSON, to this site only.
+  connectSrc: ["'self'"],
   styleSrc: ["'self'"],
   // data: for Pico's inline SVG icons (checkbox tick, field states); images run no script.
   imgSrc: ["'self'", 'data:'],
@@ -29,7 +34,7 @@ function helmetOptions(hsts: boolean): HelmetOptions {
 
 /**
  * The headers helmet sets with Logon's options. They are the same for every
- * answer (no per-request nonce: the pages have no script), so helmet runs once,
+ * answer (no per-request nonce: the pages have no inline script), so helmet runs once,
  * against a stand-in response, and each request copies the result: running helmet
  * per request (as @fastify/helmet does) re-reads its options every time.
  */

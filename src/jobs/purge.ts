@@ -4,6 +4,7 @@ import { deleteExpiredDeviceTokens } from '../auth/device-tokens.js'
 import { deleteExpiredAttemptLimits } from '../auth/expired-attempt-limits.js'
 import { deleteExpiredPendingSignIns } from '../auth/pending-sign-ins.js'
 import { deleteExpiredSessions } from '../auth/session-store.js'
+import { deleteExpiredChallenges } from '../auth/webauthn-challenges.js'
 import type { SessionPolicy } from '../config.js'
 import type { Database } from '../db/database.js'
 
@@ -21,6 +22,7 @@ async function inBatches(deleteBatch: () => Promise<number>): Promise<void> {
 
 /**
  * One purge run: expired sessions, device tokens and pending sign-ins, old auth events, and, given the
+ * One purge run: expired sessions, device tokens and WebAuthn challenges, old auth events, and, given the
  * longest window of the sign-in and registration limits (`attemptLimitWindowSeconds`,
  * from longestLimitWindowSeconds), their counters that count for nothing any more.
  */
@@ -38,6 +40,7 @@ export async function purgeOnce({
   await inBatches(() => deleteExpiredSessions(db, { now, policy, limit: BATCH_SIZE }))
   await inBatches(() => deleteExpiredDeviceTokens(db, { now, limit: BATCH_SIZE }))
   await inBatches(() => deleteExpiredPendingSignIns(db, { now, limit: BATCH_SIZE }))
+  await inBatches(() => deleteExpiredChallenges(db, { now, limit: BATCH_SIZE }))
   const before = new Date(now.getTime() - AUTH_EVENT_RETENTION_DAYS * 86_400_000)
   await inBatches(() => deleteAuthEventsBefore(db, { before, limit: BATCH_SIZE }))
   if (attemptLimitWindowSeconds !== undefined) {
@@ -50,7 +53,7 @@ export async function purgeOnce({
 
 /**
  * Runs purgeOnce every `intervalMs`: deletes expired sessions (absolute or idle
- * expiry), expired device tokens, auth events older than AUTH_EVENT_RETENTION_DAYS,
+ * expiry), expired device tokens and WebAuthn challenges, auth events older than AUTH_EVENT_RETENTION_DAYS,
  * and, given `attemptLimitWindowSeconds`, the sign-in and registration attempt
  * counters whose window and wait are over. Each in bounded batches so one run never
  * holds locks long. Validation already refuses expired sessions and tokens, and an

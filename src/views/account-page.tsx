@@ -2,6 +2,7 @@ import type { AuthEvent } from '../auth/events.js'
 import type { SessionPolicy } from '../config.js'
 import { CurrentSession } from './account/current-session.js'
 import { DeleteForm, type DeleteFormErrors } from './account/delete-form.js'
+import { PasskeyList, type PasskeyView } from './account/passkey-list.js'
 import { PasswordForm, type PasswordFormErrors } from './account/password-form.js'
 import { SecurityEvents } from './account/security-events.js'
 import { SessionList } from './account/session-list.js'
@@ -10,6 +11,7 @@ import type { SessionView } from './account/session-view.js'
 import { Time } from './format.js'
 import { Layout } from './layout.js'
 import { Message } from './message.js'
+import { PASSKEY_SCRIPTS } from './passkey-scripts.js'
 import type { PageContext } from './page-context.js'
 import { SessionNotices, type NoticeView } from './session-notices.js'
 
@@ -17,10 +19,22 @@ import { SessionNotices, type NoticeView } from './session-notices.js'
 // component under account/.
 
 export type { SessionView } from './account/session-view.js'
+export type { PasskeyView } from './account/passkey-list.js'
+
+/** What the page says after a passkey was added, removed or renamed (?passkey=). */
+export type PasskeyNotice = 'added' | 'removed' | 'renamed'
+
+const NOTICE_KEYS = {
+  added: 'account.passkeyAddedNotice',
+  removed: 'account.passkeyRemovedNotice',
+  renamed: 'account.passkeyRenamedNotice',
+} as const
 
 export interface AccountForms {
   passwordErrors?: PasswordFormErrors
   deleteErrors?: DeleteFormErrors
+  deleteError?: string | undefined
+  passkeyError?: string | undefined
 }
 
 export function AccountPage({
@@ -28,6 +42,8 @@ export function AccountPage({
   username,
   notices,
   sessions,
+  passkeys,
+  notice,
   events,
   lastLockedAt,
   policy,
@@ -41,6 +57,8 @@ export function AccountPage({
   /** Told once: what happened to the account elsewhere since this session last looked. */
   notices: NoticeView[]
   sessions: SessionView[]
+  passkeys: PasskeyView[]
+  notice?: PasskeyNotice | undefined
   events: AuthEvent[]
   /** The last time strangers' failures put the account's sign-ins under a wait. */
   lastLockedAt: Date | null
@@ -55,12 +73,18 @@ export function AccountPage({
   const current = sessions.find((s) => s.current)
   const withErrors =
     Object.values(forms.passwordErrors ?? {}).some(Boolean) ||
-    Object.values(forms.deleteErrors ?? {}).some(Boolean)
+    Object.values(forms.deleteErrors ?? {}).some(Boolean) ||
+    Boolean(forms.passkeyError)
   return (
-    <Layout ctx={ctx} title={t('account.title')} withErrors={withErrors}>
+    <Layout ctx={ctx} title={t('account.title')} withErrors={withErrors} scripts={PASSKEY_SCRIPTS}>
       <h1>{t('account.title')}</h1>
       <p>{t('account.signedInAs', { name: username })}</p>
       <SessionNotices ctx={ctx} notices={notices} />
+      {notice ? (
+        <p id="passkey-notice" role="status">
+          {t(NOTICE_KEYS[notice])}
+        </p>
+      ) : null}
       {lastLockedAt ? (
         // Two paragraphs, not two sentences glued by a space: Chinese puts none after 。
         <div id="account-lock-notice" role="status">
@@ -76,6 +100,7 @@ export function AccountPage({
       ) : null}
       {current ? <CurrentSession ctx={ctx} session={current} policy={policy} /> : null}
       <SessionList ctx={ctx} sessions={sessions} />
+      <PasskeyList ctx={ctx} passkeys={passkeys} error={forms.passkeyError} />
       <TwoFactorSection ctx={ctx} summary={twoFactor} />
       <PasswordForm
         ctx={ctx}

@@ -12,11 +12,17 @@ export function Layout({
   ctx,
   title,
   withErrors = false,
+  scripts = [],
   children,
 }: {
   ctx: PageContext
   title: string
   withErrors?: boolean
+  /**
+   * Scripts of this site (CSP script-src 'self', never inline), run once the page is
+   * parsed. Only the pages with passkeys have any; each works without them too.
+   */
+  scripts?: readonly string[]
   children: ComponentChildren
 }) {
   const { t, user } = ctx
@@ -32,6 +38,9 @@ export function Layout({
         <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/pico.classless.min.css" />
         <link rel="stylesheet" href="/assets/app.css" />
+        {scripts.map((src) => (
+          <script key={src} src={src} defer />
+        ))}
       </head>
       <body>
         <a class="skip-link" href="#main">

@@ -2,6 +2,8 @@ import { Field } from './field.js'
 import { Layout } from './layout.js'
 import { Message } from './message.js'
 import type { PageContext } from './page-context.js'
+import { PasskeySignIn } from './passkey-sign-in.js'
+import { PASSKEY_SCRIPTS } from './passkey-scripts.js'
 import { PostForm } from './post-form.js'
 
 export interface LoginForm {
@@ -14,7 +16,12 @@ export interface LoginForm {
 export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) {
   const { t } = ctx
   return (
-    <Layout ctx={ctx} title={t('login.title')} withErrors={Boolean(form.error)}>
+    <Layout
+      ctx={ctx}
+      title={t('login.title')}
+      withErrors={Boolean(form.error)}
+      scripts={PASSKEY_SCRIPTS}
+    >
       <h1>{t('login.title')}</h1>
       <PostForm ctx={ctx} action="/login" error={form.error}>
         {form.next ? <input type="hidden" name="next" value={form.next} /> : null}
@@ -24,7 +31,9 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
           label="field.username"
           type="text"
           value={form.username}
-          autocomplete="username"
+          // "webauthn": browsers that can offer passkeys in the name's autofill do
+          // (conditional mediation; public/passkeys.js asks for it).
+          autocomplete="username webauthn"
         />
         <Field
           ctx={ctx}
@@ -39,6 +48,7 @@ export function LoginPage({ ctx, form }: { ctx: PageContext; form: LoginForm }) 
         </label>
         <button type="submit">{t('login.submit')}</button>
       </PostForm>
+      <PasskeySignIn ctx={ctx} />
       {ctx.registrationOpen && (
         <p>
           <Message

@@ -62,7 +62,7 @@ describe('in a real browser', { skip: chromiumSkipReason() ?? false }, () => {
   // Found by their labels and names in the catalog, as a person finds them on the page.
   const usernameField = () => page.getByLabel(message('field.username'))
   const passwordField = () => page.getByLabel(message('field.password'))
-  const button = (key: MessageKey) => page.getByRole('button', { name: message(key) })
+  const button = (key: MessageKey) => page.getByRole('button', { name: message(key), exact: true })
   const bannerLink = (key: MessageKey) =>
     page.getByRole('banner').getByRole('link', { name: message(key) })
   const sessionRows = () =>

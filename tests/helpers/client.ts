@@ -102,6 +102,29 @@ export class TestClient {
     return response
   }
 
+  /** Posts `body` as JSON (the passkey ceremonies), or as given with a `content-type` of its own. */
+  async postJson(
+    url: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> {
+    const cookie = this.cookieHeader()
+    const response = await this.app.inject({
+      method: 'POST',
+      url,
+      ...this.socket,
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: {
+        'content-type': 'application/json',
+        ...this.headers,
+        ...(cookie ? { cookie } : {}),
+        ...headers,
+      },
+    })
+    this.remember(response)
+    return response
+  }
+
   /** Loads `pageUrl`, then posts its form for `action` with its hidden inputs and `fields`. */
   async submit(
     pageUrl: string,

@@ -21,6 +21,7 @@ import {
 } from '../helpers/outages.js'
 import { fieldError, formError, listedEvents, signedInAs } from '../helpers/pages.js'
 import { userRow } from '../helpers/sql.js'
+import { SoftwareAuthenticator } from '../helpers/software-authenticator.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 import { codeAt, enableTwoFactor, recoveryCodesOf, setupSecretOf } from '../helpers/two-factor.js'
 
@@ -74,7 +75,12 @@ interface Expected {
  * The English suite's last test fails on any other catalog word its answers never
  * showed, and on any word listed here that it did show (the reason no longer holds).
  */
-const NEVER_SHOWN: ReadonlyMap<string, string> = new Map([])
+const PASSKEY_DIALOG_CANCELLED =
+  "passkey.cancelled: public/passkeys.js writes it, from a data- attribute of /login and /account, when the browser's passkey dialog is cancelled; no answer shows it as text"
+const NEVER_SHOWN: ReadonlyMap<string, string> = new Map([
+  ['cancelled', PASSKEY_DIALOG_CANCELLED],
+  ['timed', PASSKEY_DIALOG_CANCELLED],
+])
 
 /** Checks one answer: its status, and that it is wholly in the test's language. */
 type Check = (response: LightMyRequestResponse, what: string, expected: Expected) => void
@@ -381,6 +387,78 @@ for (const engine of engines) {
             assert.deepEqual([...new Set(listedEvents(page.body))].sort(), allKinds)
             assert.match(page.body, /id="account-lock-notice"/)
             check(page, 'GET /account, everything on it', { status: 200 })
+          },
+        )
+
+        pageTest(
+          '/account with passkeys: each notice, every passkey event, a rename refused (400)',
+          async (check) => {
+            const { client } = await member()
+            const csrf = async () =>
+              /name="_csrf" value="([^"]+)"/.exec((await client.get('/account')).body)![1]!
+            const keys = [0, 1].map(() => new SoftwareAuthenticator(t.config.relyingParty))
+            for (const [i, key] of keys.entries()) {
+              const name = `key${tag}${i}`
+              NAMES.push(name)
+              const _csrf = await csrf()
+              const begun = await client.postJson('/account/passkeys/options', { _csrf })
+              const { options } = begun.json() as {
+                options: { challenge: string; user: { id: string } }
+              }
+              const added = await client.postJson('/account/passkeys', {
+                _csrf,
+                name,
+                response: key.register(options),
+              })
+              assert.equal(added.statusCode, 200)
+            }
+            check(await client.get('/account?passkey=added'), 'GET /account, a passkey added', {
+              status: 200,
+            })
+            // A sign-in with the first passkey, then one whose counter went back.
+            for (const counter of [undefined, 0]) {
+              const _csrf = await csrf()
+              const begun = await client.postJson('/passkeys/sign-in/options', { _csrf })
+              const { options } = begun.json() as { options: { challenge: string } }
+              await client.postJson('/passkeys/sign-in', {
+                _csrf,
+                response: keys[0]!.assert(options, counter === undefined ? {} : { counter }),
+              })
+            }
+            const page = await client.get('/account')
+            const rename = hiddenInputs(page.body, '/account/passkeys/rename')
+            const renamedTo = `renamed${tag}`
+            NAMES.push(renamedTo)
+            const renamed = await client.post('/account/passkeys/rename', {
+              ...rename,
+              name: renamedTo,
+            })
+            assert.equal(renamed.statusCode, 303)
+            check(await client.get('/account?passkey=renamed'), 'GET /account, renamed', {
+              status: 200,
+            })
+            const tooLong = await client.post('/account/passkeys/rename', {
+              ...rename,
+              name: 'x'.repeat(65),
+            })
+            check(tooLong, 'POST /account/passkeys/rename, too long', { status: 400 })
+            const removed = await client.post(
+              '/account/passkeys/remove',
+              hiddenInputs((await client.get('/account')).body, '/account/passkeys/remove'),
+            )
+            assert.equal(removed.statusCode, 303)
+            const after = await client.get('/account?passkey=removed')
+            assert.deepEqual(
+              [...new Set(listedEvents(after.body))].filter((k) => k.startsWith('passkey')).sort(),
+              [
+                'passkey_added',
+                'passkey_counter_regressed',
+                'passkey_removed',
+                'passkey_renamed',
+                'passkey_signed_in',
+              ],
+            )
+            check(after, 'GET /account, a passkey removed, every passkey event', { status: 200 })
           },
         )
 

@@ -6,6 +6,11 @@ import { HttpError } from '../errors.js'
 import { requireRecentAuthentication } from '../reauthentication.js'
 import { requestOrigin } from '../request-origin.js'
 
+// After a passkey change the page says what happened (and that other sessions ended).
+const accountQuery = z
+  .object({ passkey: z.enum(['added', 'removed', 'renamed']).optional() })
+  .catch({})
+
 const revokeBody = z.union([
   z.object({ 'all-others': z.literal('1') }),
   z.object({ session: z.string().min(1).max(64) }),
@@ -18,7 +23,9 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountRouteOpti
 
   app.get(ACCOUNT_PATH, async (request, reply) => {
     const current = signedIn(request, reply)
-    return current ? showAccount(request, reply, current, opts) : reply
+    if (!current) return reply
+    const { passkey } = accountQuery.parse(request.query)
+    return showAccount(request, reply, current, opts, { notice: passkey })
   })
 
   app.post(`${ACCOUNT_PATH}/sessions/revoke`, async (request, reply) => {
