@@ -248,7 +248,8 @@ for (const engine of engines) {
         await aSession()
         await aSession()
         const feed = await startFeed()
-        await db.exec('TRUNCATE sessions')
+        // CASCADE: passkey challenges (migration 0013) reference sessions.
+        await db.exec('TRUNCATE sessions CASCADE')
         await feed.caughtUp()
         assert.deepEqual(seen.changes, [{ kind: 'sessions' }])
       })
