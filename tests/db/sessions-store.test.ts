@@ -302,7 +302,7 @@ for (const engine of engines) {
         const age = () =>
           random() < 0.5 ? near[Math.floor(random() * near.length)]! : random() * remember * 1.2
         for (const judged of [policy, lowered]) {
-          await db.exec('TRUNCATE sessions')
+          await db.exec('TRUNCATE sessions CASCADE')
           const made: Session[] = []
           for (let i = 0; i < 150; i++) {
             const remembered = random() < 0.5
