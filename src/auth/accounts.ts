@@ -1,5 +1,6 @@
 import type { PasswordHashParams } from '../config.js'
 import type { Database, Queryable } from '../db/database.js'
+import { dropPendingSignInsOf } from './pending-sign-ins.js'
 import { recordAuthEvent, type AuthEventOrigin } from './events.js'
 import type { DummyHashes } from './dummy-hashes.js'
 import type { HashLease } from './hash-queue.js'
@@ -140,6 +141,7 @@ export async function changePassword(
     if (version === null) return null
     await sessions.endAll(userId, { except: currentSessionId, tx })
     await deleteDeviceTokensOfUser(tx, userId)
+    await dropPendingSignInsOf(tx, userId)
     await recordAuthEvent(tx, { userId, kind: 'password_changed', at: now, ...origin })
     return version
   })

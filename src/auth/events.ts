@@ -72,7 +72,12 @@ export type AuthEventRecord = { userId: number; at: Date } & AuthEventOrigin &
         /** The session the sign-in started: the one session not told of it. */
         sessionId: string
       }
-    | { kind: Exclude<AuthEventKind, 'signed_in'>; sessionId?: undefined }
+    | {
+        kind: 'two_factor_failed'
+        /** The signed-in session that typed the code (a confirmation): not told of it. */
+        sessionId?: string | undefined
+      }
+    | { kind: Exclude<AuthEventKind, 'signed_in' | 'two_factor_failed'>; sessionId?: undefined }
   )
 
 const USER_AGENT_MAX_LENGTH = 512
@@ -102,9 +107,13 @@ export async function recordAuthEvent(db: Queryable, event: AuthEventRecord): Pr
     return
   }
   await db.query(
-    `WITH event AS (${insert} RETURNING id)
-     UPDATE sessions s SET notice_event_id = greatest(s.notice_event_id, event.id) FROM event
-      WHERE s.user_id = $1 AND s.id IS DISTINCT FROM $6`,
+    // The rows locked in id order, as every write of several sessions (session-store.ts).
+    `WITH event AS (${insert} RETURNING id),
+          marked AS (SELECT id FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $6
+                      ORDER BY id FOR UPDATE)
+     UPDATE sessions s SET notice_event_id = greatest(s.notice_event_id, event.id)
+       FROM event, marked
+      WHERE s.id = marked.id`,
     values,
   )
 }

@@ -2,7 +2,6 @@ import type { LimitsPolicy } from '../config.js'
 import type { Queryable } from '../db/database.js'
 import { PASSKEY_OPTIONS_WINDOW_SECONDS } from './passkey-management.js'
 import { REGISTRATION_WINDOW_SECONDS } from './registration-limit.js'
-import { SECOND_FACTOR_WINDOW_SECONDS } from './second-factor-limit.js'
 
 /** The longest window of any counter of attempt_limits: after it, no count matters. */
 export function longestLimitWindowSeconds(limits: LimitsPolicy): number {
@@ -12,7 +11,6 @@ export function longestLimitWindowSeconds(limits: LimitsPolicy): number {
     perAccount.windowSeconds,
     perAddress.windowSeconds,
     REGISTRATION_WINDOW_SECONDS,
-    SECOND_FACTOR_WINDOW_SECONDS,
     PASSKEY_OPTIONS_WINDOW_SECONDS,
   )
 }

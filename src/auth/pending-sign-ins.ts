@@ -106,19 +106,27 @@ export async function findPendingSignIn(
 
 /**
  * Spends the pending step: true for the one caller whose DELETE removed the live
- * row, so two requests finishing the same step make one session at most.
+ * row, so two requests finishing the same step make one session at most. Called by
+ * the session service, in the transaction that makes the session.
  */
-export async function spendPendingSignIn(db: Queryable, id: string, now: Date): Promise<boolean> {
+export async function spendPendingSignIn(
+  db: Queryable,
+  { id, userId, now }: { id: string; userId: number; now: Date },
+): Promise<boolean> {
   const rows = await db.query(
-    'DELETE FROM pending_sign_ins WHERE id = $1 AND expires_at > $2 RETURNING 1',
-    [id, now],
+    'DELETE FROM pending_sign_ins WHERE id = $1 AND user_id = $2 AND expires_at > $3 RETURNING 1',
+    [id, userId, now],
   )
   return rows.length > 0
 }
 
-/** Drops a pending step (the person went back, or signed in another way). */
-export async function dropPendingSignIn(db: Queryable, id: string): Promise<void> {
-  await db.query('DELETE FROM pending_sign_ins WHERE id = $1', [id])
+/**
+ * Drops every pending step of the account: a new password or the factor turned off
+ * leaves nothing the old state began (a step made with the old password would burn
+ * the code window for nothing, as its session would be refused anyway).
+ */
+export async function dropPendingSignInsOf(db: Queryable, userId: number): Promise<void> {
+  await db.query('DELETE FROM pending_sign_ins WHERE user_id = $1', [userId])
 }
 
 /** For the purge: at most `limit` expired steps. */

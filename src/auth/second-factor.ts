@@ -1,5 +1,7 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { Database, Queryable } from '../db/database.js'
 import { recordAuthEvent, type AuthEventOrigin } from './events.js'
+import { dropPendingSignInsOf } from './pending-sign-ins.js'
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js'
 import { claimSecondFactorAttempt, settleSecondFactorSuccess } from './second-factor-limit.js'
 import type { Sessions } from './sessions.js'
@@ -63,8 +65,11 @@ export interface TotpSetup {
   uri: string
   /** The secret for typing in, in groups of four. */
   secretForTyping: string
-  /** The stored (encrypted) secret: the form sends it back, so a setup restarted in
-   * another tab cannot turn on a secret this page did not show. */
+  /**
+   * Names this setup (a digest of the stored secret, which never leaves the server):
+   * the form sends it back, so a setup restarted in another tab cannot turn on a
+   * secret this page did not show.
+   */
   setupToken: string
 }
 
@@ -107,8 +112,21 @@ function totpSetupOf({
     secretForTyping: totpSecretBase32(secret)
       .match(/.{1,4}/g)!
       .join(' '),
-    setupToken: stored,
+    setupToken: setupTokenOf(stored),
   }
+}
+
+/** A key shown and never confirmed is not turned on after this long. */
+export const TOTP_SETUP_SECONDS = 30 * 60
+
+function setupTokenOf(stored: string): string {
+  return createHash('sha256').update(stored).digest('base64url')
+}
+
+function isSetupToken(stored: string, token: string): boolean {
+  const expected = Buffer.from(setupTokenOf(stored))
+  const given = Buffer.from(token)
+  return expected.length === given.length && timingSafeEqual(expected, given)
 }
 
 export type TotpEnabling =
@@ -136,7 +154,10 @@ export async function enableTotp(
   const { userId, now } = input
   const factor = await findTotpFactor(db, userId)
   if (!factor || factor.enabledAt !== null) return { ok: false, reason: 'no_setup' }
-  if (input.setupToken !== undefined && input.setupToken !== factor.secret) {
+  if (input.setupToken !== undefined && !isSetupToken(factor.secret, input.setupToken)) {
+    return { ok: false, reason: 'no_setup' }
+  }
+  if (now.getTime() - factor.createdAt.getTime() > TOTP_SETUP_SECONDS * 1000) {
     return { ok: false, reason: 'no_setup' }
   }
   const secret = decryptTotpSecret(key, { userId, stored: factor.secret })
@@ -149,7 +170,7 @@ export async function enableTotp(
     // The account's row, as every session insert takes it (sessions.create): a
     // password-only sign-in that read "off" before this commits either made its
     // session before (ended below) or waits and then finds the factor on.
-    await tx.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId])
+    await tx.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId])
     const enabled = await enableTotpFactor(tx, {
       userId,
       secret: factor.secret,
@@ -194,13 +215,14 @@ export async function checkSecondFactor(
     return used ? { ok: true, method: 'recovery_code' } : { ok: false, reason: 'wrong' }
   }
   const claim = await claimSecondFactorAttempt(db, userId, now)
+  if (!claim.allowed && 'noFactor' in claim) return { ok: false, reason: 'wrong' }
   if (!claim.allowed) {
     return { ok: false, reason: 'refused', retryAfterSeconds: claim.retryAfterSeconds }
   }
   if (!(await checkTotpCode(db, key, { userId, code: typed, now }))) {
     return { ok: false, reason: 'wrong' }
   }
-  await settleSecondFactorSuccess(db, userId, claim.windowStartedAt)
+  await settleSecondFactorSuccess(db, claim.attemptId)
   return { ok: true, method: 'totp' }
 }
 
@@ -228,6 +250,7 @@ export async function turnOffSecondFactor(
   const { userId, now } = input
   return db.transaction(async (tx) => {
     if (!(await disableTwoFactor(tx, userId))) return null
+    await dropPendingSignInsOf(tx, userId)
     const otherSessionsEnded = await sessions.endAll(userId, {
       except: input.currentSessionId,
       tx,

@@ -108,6 +108,12 @@ export async function findSessionsOfUser(db: Queryable, userId: number): Promise
   return rows.map(toSession)
 }
 
+// Every statement that writes several sessions at once locks its rows in id order
+// first (ORDER BY id FOR UPDATE): two such statements on one account (a sign-in that
+// ends the others, a notice marking them, a batch of touches) then wait for each
+// other instead of each holding a row the other needs (PostgreSQL's deadlock, which
+// aborts one of them with an error).
+
 /** Deletes sessions by id, of one user when `userId` is given; returns the ids deleted. */
 export async function deleteSessions(
   db: Queryable,
@@ -115,7 +121,9 @@ export async function deleteSessions(
   { userId }: { userId?: number } = {},
 ): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
-    `DELETE FROM sessions WHERE id = ANY($1::text[]) AND ($2::bigint IS NULL OR user_id = $2)
+    `DELETE FROM sessions WHERE id IN (
+       SELECT id FROM sessions WHERE id = ANY($1::text[]) AND ($2::bigint IS NULL OR user_id = $2)
+        ORDER BY id FOR UPDATE)
      RETURNING id`,
     [sessionIds, userId ?? null],
   )
@@ -129,7 +137,10 @@ export async function deleteSessionsOfUser(
   exceptSessionId: string | undefined,
 ): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
-    'DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2 RETURNING id',
+    `DELETE FROM sessions WHERE id IN (
+       SELECT id FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2
+        ORDER BY id FOR UPDATE)
+     RETURNING id`,
     [userId, exceptSessionId ?? null],
   )
   return rows.map((row) => row.id)
@@ -147,9 +158,11 @@ export async function deleteSessionsBeyond(
 ): Promise<string[]> {
   const rows = await tx.query<{ id: string }>(
     `DELETE FROM sessions WHERE id IN (
-       SELECT id FROM sessions WHERE user_id = $1
-        ORDER BY last_seen_at DESC, created_at DESC, id
-       OFFSET $2)
+       SELECT id FROM sessions WHERE id IN (
+         SELECT id FROM sessions WHERE user_id = $1
+          ORDER BY last_seen_at DESC, created_at DESC, id
+         OFFSET $2)
+        ORDER BY id FOR UPDATE)
      RETURNING id`,
     [userId, keep],
   )

@@ -49,8 +49,12 @@ export class SessionTouches {
       try {
         // Never moves last_seen_at backwards (another instance may have written later).
         await this.db.query(
+          // Rows locked in id order, as every write of several sessions (session-store.ts).
           `UPDATE sessions AS s SET last_seen_at = t.at
-             FROM unnest($1::text[], $2::timestamptz[]) AS t(id, at)
+             FROM (SELECT l.id, u.at FROM sessions l
+                     JOIN unnest($1::text[], $2::timestamptz[]) AS u(id, at) ON l.id = u.id
+                    WHERE l.last_seen_at < u.at
+                    ORDER BY l.id FOR UPDATE OF l) AS t
             WHERE s.id = t.id AND s.last_seen_at < t.at`,
           [batch.map(([id]) => id), batch.map(([, at]) => at.toISOString())],
         )

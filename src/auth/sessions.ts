@@ -1,6 +1,7 @@
 import type { SessionPolicy } from '../config.js'
 import type { Database, Transaction } from '../db/database.js'
 import { recordAuthEvent } from './events.js'
+import { spendPendingSignIn } from './pending-sign-ins.js'
 import { absoluteExpiry, isSessionExpired, sessionEndsAt } from './session-lifetime.js'
 import type { SessionNotice } from './events.js'
 import {
@@ -43,11 +44,17 @@ export interface NewSession {
   /** The session this sign-in replaces (its cookie came with it): ended in the same transaction. */
   replacesSessionId?: string | undefined
   /**
-   * The sign-in gave the second factor (or a passkey, which is one): without it, an
-   * account whose factor is on gets no session, even when it was turned on between
-   * the password check and this insert.
+   * The sign-in gave a passkey (a second factor in itself): without it or
+   * `secondStep`, an account whose factor is on gets no session, even when it was
+   * turned on between the password check and this insert.
    */
   secondFactorGiven?: boolean | undefined
+  /**
+   * The second step of a sign-in whose code was right: its pending row is spent in
+   * this transaction (no row, no session: two requests with one step make one), and
+   * with a recovery code the account's other sessions end in it too.
+   */
+  secondStep?: { pendingSignInId: string; endOtherSessions: boolean } | undefined
 }
 
 export type SessionCreation =
@@ -56,6 +63,8 @@ export type SessionCreation =
   | { ok: false; code: 'password_changed' }
   /** The second factor was turned on after the sign-in checked it was off. */
   | { ok: false; code: 'second_factor_required' }
+  /** The second step was spent already, or expired. */
+  | { ok: false; code: 'second_step_spent' }
 
 export interface Sessions {
   readonly policy: SessionPolicy
@@ -133,12 +142,23 @@ export function createSessions({
         noticesSeenEventId: 0,
       }
       const created = await db.transaction(async (tx) => {
+        // NO KEY UPDATE: it waits for a password change (an UPDATE of the row) and
+        // makes one wait, but not a row that only references the account (an event's
+        // foreign key takes KEY SHARE), which would wait on this while holding
+        // session rows this transaction is about to lock: a deadlock.
         const current = await tx.query(
-          'SELECT 1 FROM users WHERE id = $1 AND password_version = $2 FOR UPDATE',
+          'SELECT 1 FROM users WHERE id = $1 AND password_version = $2 FOR NO KEY UPDATE',
           [input.userId, input.passwordVersion],
         )
         if (current.length === 0) return { ok: false, code: 'password_changed' } as const
-        if (!input.secondFactorGiven) {
+        const step = input.secondStep
+        if (
+          step &&
+          !(await spendPendingSignIn(tx, { id: step.pendingSignInId, userId: input.userId, now }))
+        ) {
+          return { ok: false, code: 'second_step_spent' } as const
+        }
+        if (!input.secondFactorGiven && !step) {
           const factor = await tx.query(
             'SELECT 1 FROM totp_factors WHERE user_id = $1 AND enabled_at IS NOT NULL',
             [input.userId],
@@ -149,6 +169,10 @@ export function createSessions({
         if (replaced !== undefined) await deleteSessions(tx, [replaced])
         // Told of nothing from before it: a notice is of what happened while it lived.
         session.noticesSeenEventId = await insertSession(tx, session, hashSessionSecret(secret))
+        if (step?.endOtherSessions) {
+          await deleteSessionsOfUser(tx, input.userId, session.id)
+          tx.afterCommit(() => forgetUser(input.userId))
+        }
         const evicted = await deleteSessionsBeyond(tx, input.userId, policy.maxSessionsPerAccount)
         if (evicted.length > 0) {
           const origin = { ip: input.ip, userAgent: input.userAgent }

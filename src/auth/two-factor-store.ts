@@ -7,6 +7,7 @@ import type { Queryable } from '../db/database.js'
 export interface TotpFactor {
   /** The encrypted secret (totp-secrets.ts), as stored. */
   secret: string
+  createdAt: Date
   /** Null while the secret awaits its first code. */
   enabledAt: Date | null
   lastUsedStep: number | null
@@ -14,6 +15,7 @@ export interface TotpFactor {
 
 interface TotpFactorRow {
   secret: string
+  created_at: Date
   enabled_at: Date | null
   last_used_step: number | null
 }
@@ -21,11 +23,16 @@ interface TotpFactorRow {
 /** The account's factor, enabled or pending, or null. */
 export async function findTotpFactor(db: Queryable, userId: number): Promise<TotpFactor | null> {
   const [row] = await db.query<TotpFactorRow>(
-    'SELECT secret, enabled_at, last_used_step FROM totp_factors WHERE user_id = $1',
+    'SELECT secret, created_at, enabled_at, last_used_step FROM totp_factors WHERE user_id = $1',
     [userId],
   )
   return row
-    ? { secret: row.secret, enabledAt: row.enabled_at, lastUsedStep: row.last_used_step }
+    ? {
+        secret: row.secret,
+        createdAt: row.created_at,
+        enabledAt: row.enabled_at,
+        lastUsedStep: row.last_used_step,
+      }
     : null
 }
 

@@ -117,7 +117,11 @@ export async function secondFactorCode(
   if (check.reason === 'malformed') {
     return { ok: false, statusCode: 400, error: t('error.code_malformed') }
   }
-  await secondFactorFailed(request, opts.accounts.db, { userId, at })
+  await secondFactorFailed(request, opts.accounts.db, {
+    userId,
+    at,
+    sessionId: request.session?.id,
+  })
   return { ok: false, statusCode: 401, error: t('error.code_wrong') }
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { recordAuthEvent } from '../auth/events.js'
-import type { Sessions } from '../auth/sessions.js'
+import type { NewSession, Sessions } from '../auth/sessions.js'
 import type { Database } from '../db/database.js'
 import { csrfCookieName, csrfCookieOptions } from './forgery.js'
 import { requestOrigin } from './request-origin.js'
@@ -35,7 +35,8 @@ function resetClientState(reply: FastifyReply, { cookieSecure }: PageSessions): 
  * SESSIONS_PER_ACCOUNT. Only a session that validated is ended: a cookie naming
  * someone else's session id without its secret must not end that session.
  * The new session's id (for the sign-in event: the one session not told of it), or
- * null, and nothing set, when the password changed after it was verified.
+ * null, and nothing set, when the password changed after it was verified (or the
+ * factor came on meanwhile, or the second step was spent already).
  */
 export async function startSession(
   request: FastifyRequest,
@@ -44,11 +45,14 @@ export async function startSession(
     user,
     remember,
     secondFactorGiven,
+    secondStep,
   }: {
     user: { id: number; passwordVersion: number }
     remember: boolean
-    /** The code (or a passkey) was given: see NewSession. */
+    /** A passkey was given: see NewSession. */
     secondFactorGiven?: boolean
+    /** The second step whose code was right: see NewSession. */
+    secondStep?: NewSession['secondStep']
   },
   pages: PageSessions,
 ): Promise<string | null> {
@@ -57,6 +61,7 @@ export async function startSession(
     passwordVersion: user.passwordVersion,
     remember,
     secondFactorGiven,
+    secondStep,
     replacesSessionId: request.session?.id,
     ...requestOrigin(request),
   })

@@ -3,6 +3,7 @@ import { deleteAuthEventsBefore } from '../auth/events.js'
 import { deleteExpiredDeviceTokens } from '../auth/device-tokens.js'
 import { deleteExpiredAttemptLimits } from '../auth/expired-attempt-limits.js'
 import { deleteExpiredPendingSignIns } from '../auth/pending-sign-ins.js'
+import { deleteOldSecondFactorAttempts } from '../auth/second-factor-limit.js'
 import { deleteExpiredSessions } from '../auth/session-store.js'
 import { deleteExpiredChallenges } from '../auth/webauthn-challenges.js'
 import type { SessionPolicy } from '../config.js'
@@ -21,7 +22,8 @@ async function inBatches(deleteBatch: () => Promise<number>): Promise<void> {
 }
 
 /**
- * One purge run: expired sessions, device tokens and pending sign-ins, old auth events, and, given the
+ * One purge run: expired sessions, device tokens and pending sign-ins, second-factor attempts past
+ * their window, old auth events, and, given the
  * One purge run: expired sessions, device tokens and WebAuthn challenges, old auth events, and, given the
  * longest window of the sign-in and registration limits (`attemptLimitWindowSeconds`,
  * from longestLimitWindowSeconds), their counters that count for nothing any more.
@@ -40,6 +42,7 @@ export async function purgeOnce({
   await inBatches(() => deleteExpiredSessions(db, { now, policy, limit: BATCH_SIZE }))
   await inBatches(() => deleteExpiredDeviceTokens(db, { now, limit: BATCH_SIZE }))
   await inBatches(() => deleteExpiredPendingSignIns(db, { now, limit: BATCH_SIZE }))
+  await inBatches(() => deleteOldSecondFactorAttempts(db, { now, limit: BATCH_SIZE }))
   await inBatches(() => deleteExpiredChallenges(db, { now, limit: BATCH_SIZE }))
   const before = new Date(now.getTime() - AUTH_EVENT_RETENTION_DAYS * 86_400_000)
   await inBatches(() => deleteAuthEventsBefore(db, { before, limit: BATCH_SIZE }))

@@ -71,6 +71,7 @@ for (const engine of engines) {
       assert.equal(await saveTotpPending(db, { userId, secret: second, now: NOW }), true)
       assert.deepEqual(await findTotpFactor(db, userId), {
         secret: second,
+        createdAt: NOW,
         enabledAt: null,
         lastUsedStep: null,
       })

@@ -55,6 +55,11 @@ const ENV = {
   SESSIONS_PER_ACCOUNT: '3',
 }
 
+/** The key a setup page shows for typing, as shown (groups of four letters). */
+function typedKeyOf(html: string): string {
+  return decodeEntities(/id="totp-secret"[^>]*>([^<]*)</.exec(html)?.[1] ?? '')
+}
+
 /** Every name this file registers: removed from the text before looking for English. */
 const NAMES: string[] = ['resident']
 
@@ -662,15 +667,19 @@ for (const engine of engines) {
           async (check) => {
             const { client, name } = await member()
             const setup = await client.get('/account/two-factor')
+            // The key and the recovery codes are random letters: no words to look for.
+            NAMES.push(typedKeyOf(setup.body))
             check(setup, 'GET /account/two-factor (setup)', { status: 200 })
             const secret = setupSecretOf(setup.body)
             const hidden = hiddenInputs(setup.body, '/account/two-factor')
             const right = () => codeAt(secret, t.clock.now())
             const wrongCode = () => (right() === '000000' ? '111111' : '000000')
             const wrong = await client.post('/account/two-factor', { ...hidden, code: wrongCode() })
+            NAMES.push(typedKeyOf(wrong.body))
             check(wrong, 'POST /account/two-factor wrong code', { status: 401 })
             const on = await client.post('/account/two-factor', { ...hidden, code: right() })
             assert.equal(recoveryCodesOf(on.body).length, 10)
+            NAMES.push(...recoveryCodesOf(on.body))
             check(on, 'POST /account/two-factor: the recovery codes', { status: 200 })
             t.clock.advanceSeconds(30)
             check(await client.get('/account/two-factor'), 'GET /account/two-factor (on)', {
@@ -681,6 +690,7 @@ for (const engine of engines) {
               '/account/two-factor/recovery-codes',
               {},
             )
+            NAMES.push(...recoveryCodesOf(renewed.body))
             check(renewed, 'POST new recovery codes', { status: 200 })
             const badDisable = await client.submit(
               '/account/two-factor',

@@ -1,11 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { recordAuthEvent } from '../../auth/events.js'
-import {
-  findPendingSignIn,
-  spendPendingSignIn,
-  type PendingSignIn,
-} from '../../auth/pending-sign-ins.js'
+import { findPendingSignIn, type PendingSignIn } from '../../auth/pending-sign-ins.js'
 import { checkSecondFactor, type SecondFactorServices } from '../../auth/second-factor.js'
 import { LoginPage } from '../../views/login-page.js'
 import { LoginTwoFactorPage } from '../../views/login-two-factor-page.js'
@@ -32,7 +28,7 @@ export interface LoginTwoFactorRouteOptions {
 }
 
 export async function loginTwoFactorRoutes(app: FastifyInstance, opts: LoginTwoFactorRouteOptions) {
-  const { db, now, cookieSecure, sessions } = opts.pageSessions
+  const { db, now, cookieSecure } = opts.pageSessions
 
   async function pendingOf(request: FastifyRequest): Promise<PendingSignIn | null> {
     const token = signInStepToken(request, cookieSecure)
@@ -102,28 +98,26 @@ export async function loginTwoFactorRoutes(app: FastifyInstance, opts: LoginTwoF
       await secondFactorFailed(request, db, { userId, at })
       return showCodeForm(request, reply, 401, t('error.code_wrong'))
     }
-    // One session per step: a second request with the same cookie finds it spent.
-    if (!(await spendPendingSignIn(db, pending.id, at))) return startOver(request, reply)
+    // In the session's own transaction: the step is spent (a second request with the
+    // same cookie makes no second session) and, with a recovery code, which is used
+    // when the phone is gone (perhaps to whoever has it), the account's other
+    // sessions end (ASVS 7.4.3); this new one stays.
+    const recovery = check.method === 'recovery_code'
     const started = await startSession(
       request,
       reply,
       {
         user: { id: userId, passwordVersion: pending.passwordVersion },
         remember: pending.remember,
-        secondFactorGiven: true,
+        secondStep: { pendingSignInId: pending.id, endOtherSessions: recovery },
       },
       opts.pageSessions,
     )
-    // The password changed since the first step: that password signs nobody in.
+    // Spent already, or the password changed since the first step: sign in again.
     if (!started) return startOver(request, reply)
     clearSignInStepCookie(reply, cookieSecure)
     const origin = requestOrigin(request)
-    if (check.method === 'recovery_code') {
-      // A recovery code is used when the phone is gone, perhaps to whoever has it:
-      // the account's other sessions end (ASVS 7.4.3), this new one stays.
-      await sessions.endAll(userId, { except: started })
-      await recordAuthEvent(db, { userId, kind: 'recovery_code_used', at, ...origin })
-    }
+    if (recovery) await recordAuthEvent(db, { userId, kind: 'recovery_code_used', at, ...origin })
     await renewDeviceCookie(
       request,
       reply,
