@@ -135,7 +135,9 @@ export async function requireRecentAuthentication(
   hidden: Record<string, string> = {},
 ): Promise<boolean> {
   if (await recentlyAuthenticated(current, opts)) return true
-  const action = request.url.split('?')[0]!
+  // The route's own path, not the request's URL: nothing a client writes in the URL
+  // (a query, a trailing slash, a doubled slash Fastify folds) can move where it posts.
+  const action = request.routeOptions.url!
   const fields = confirmationFields.safeParse(request.body)
   if (!fields.success) {
     await showConfirmation(request, reply, current, opts, { action, hidden, statusCode: 401 })
