@@ -455,7 +455,6 @@ for (const engine of engines) {
                 'passkey_counter_regressed',
                 'passkey_removed',
                 'passkey_renamed',
-                'passkey_signed_in',
               ],
             )
             check(after, 'GET /account, a passkey removed, every passkey event', { status: 200 })

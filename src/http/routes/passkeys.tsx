@@ -159,11 +159,15 @@ export async function passkeyRoutes(app: FastifyInstance, opts: AccountRouteOpti
       opts.pageSessions,
     )
     if (!started) return refuse(request, reply, 'not_verified', 'passkey.refused')
-    const at = svc.now()
-    const event = { userId: result.user.id, at, ...origin }
-    // Every other session of the account is told of it on its next page (events.ts).
-    await recordAuthEvent(svc.db, { ...event, kind: 'signed_in', sessionId: started })
-    await recordAuthEvent(svc.db, { ...event, kind: 'passkey_signed_in' })
+    // One event for one sign-in, as with a password; every other session of the
+    // account is told of it on its next page (events.ts).
+    await recordAuthEvent(svc.db, {
+      userId: result.user.id,
+      kind: 'signed_in',
+      sessionId: started,
+      at: svc.now(),
+      ...origin,
+    })
     return jsonAnswer(reply, 200, { redirect: safeNextPath(body.data.next) ?? '/' })
   })
 
