@@ -147,8 +147,8 @@ export async function requireRecentAuthentication(
   hidden: Record<string, string> = {},
 ): Promise<boolean> {
   if (await recentlyAuthenticated(current, opts)) return true
-  // The route's own path, not the request's URL: nothing a client writes in the URL
-  // (a query, a trailing slash, a doubled slash Fastify folds) can move where it posts.
+  // The route's own path, not the request's URL: however the router came to match this
+  // route (a query, an encoded or otherwise normalised path), the form posts to it.
   const action = request.routeOptions.url!
   const fields = confirmationFields.safeParse(request.body)
   if (!fields.success) {
