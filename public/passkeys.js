@@ -1,6 +1,7 @@
-/* global window, document, fetch */
-// Wires the passkey buttons of /login and /account (src/views/passkey-sign-in.tsx,
-// src/views/account/passkey-list.tsx) to @simplewebauthn/browser, loaded just before
+/* global window, document, fetch, CSS */
+// Wires the passkey buttons of /login, /account and the confirmation page
+// (src/views/passkey-sign-in.tsx, src/views/account/passkey-list.tsx,
+// src/views/passkey-confirm.tsx) to @simplewebauthn/browser, loaded just before
 // as window.SimpleWebAuthnBrowser. Plain JavaScript, no build step; everything it
 // needs is in data- attributes (the CSP allows no inline script). Without it, or
 // without WebAuthn, the buttons stay hidden and the pages work as before.
@@ -37,12 +38,18 @@
     line.hidden = !text
   }
 
+  /** The page's form named by the box's data-form (its action). */
+  function formOf(box) {
+    return document.querySelector(`form[action="${CSS.escape(box.dataset.form)}"]`)
+  }
+
   /**
-   * Options from the server, the browser's ceremony, the answer back; then where to go.
+   * Options from the server, the browser's ceremony, the answer back; then where to go
+   * (the answer's `redirect`), or, for an answer `{ ok }`, `then()`.
    * `quiet` (the autofill's, which runs unasked in the background): nothing is said
    * until the person has picked a passkey and the server has answered.
    */
-  async function ceremony(box, run, extra, quiet) {
+  async function ceremony(box, { run, extra, quiet = false, then }) {
     if (!quiet) say(box, '')
     try {
       const begun = await postJson(box.dataset.optionsUrl, {})
@@ -72,19 +79,23 @@
         window.location.assign(done.json.redirect)
         return
       }
+      if (done.ok && done.json && done.json.ok === true && then) {
+        then()
+        return
+      }
       say(box, (done.json && done.json.message) || box.dataset.messageFailed)
     } catch {
       if (!quiet) say(box, box.dataset.messageFailed) // the network
     }
   }
 
-  function wire(box, run, extra) {
+  function wire(box, steps) {
     const button = box.querySelector('[data-passkey-start]')
     button.addEventListener('click', async () => {
       button.disabled = true
       button.setAttribute('aria-busy', 'true')
       try {
-        await ceremony(box, run, extra)
+        await ceremony(box, steps)
       } finally {
         button.disabled = false
         button.removeAttribute('aria-busy')
@@ -96,7 +107,7 @@
   const signIn = document.querySelector('[data-passkey="sign-in"]')
   if (signIn) {
     // The password form's own fields: where to go next, and "keep me signed in".
-    const form = document.querySelector(`form[action="${signIn.dataset.form}"]`)
+    const form = formOf(signIn)
     const extra = () => {
       const next = form && form.querySelector('input[name="next"]')
       const remember = form && form.querySelector('input[name="remember"]')
@@ -105,29 +116,48 @@
         remember: Boolean(remember && remember.checked),
       }
     }
-    wire(signIn, (options) => webauthn.startAuthentication({ optionsJSON: options }), extra)
+    wire(signIn, {
+      run: (options) => webauthn.startAuthentication({ optionsJSON: options }),
+      extra,
+    })
     // Conditional mediation: the browser offers its passkeys in the username field's
     // autofill (autocomplete="username webauthn") where it can.
     webauthn
       .browserSupportsWebAuthnAutofill()
       .then((supported) => {
         if (!supported) return
-        return ceremony(
-          signIn,
-          (options) =>
+        return ceremony(signIn, {
+          run: (options) =>
             webauthn.startAuthentication({ optionsJSON: options, useBrowserAutofill: true }),
           extra,
-          true,
-        )
+          quiet: true,
+        })
       })
       .catch(() => {})
   }
 
   const add = document.querySelector('[data-passkey="add"]')
-  if (add)
-    wire(
-      add,
-      (options) => webauthn.startRegistration({ optionsJSON: options }),
-      () => ({}),
-    )
+  if (add) {
+    wire(add, {
+      run: (options) => webauthn.startRegistration({ optionsJSON: options }),
+      extra: () => ({}),
+    })
+  }
+
+  const confirm = document.querySelector('[data-passkey="confirm"]')
+  if (confirm) {
+    wire(confirm, {
+      run: (options) => webauthn.startAuthentication({ optionsJSON: options }),
+      extra: () => ({}),
+      // The session is recent now: the page's form goes on with the change it carries
+      // (its hidden fields), without the password or code, which are left out so that
+      // nothing half typed in them is checked.
+      then: () => {
+        const form = formOf(confirm)
+        if (!form) return
+        for (const field of form.querySelectorAll('[name^="confirm_"]')) field.disabled = true
+        form.submit()
+      },
+    })
+  }
 })()

@@ -22,8 +22,8 @@ export const AUTH_EVENT_KINDS = [
   'passkey_added',
   'passkey_removed',
   'passkey_renamed',
-  // Recorded after `signed_in` for a sign-in with a passkey: what looks for sign-ins
-  // finds every one under `signed_in`.
+  // No longer recorded: a passkey sign-in is one `signed_in`, as a password's is. An
+  // earlier version recorded this after it; the kind stays so those rows still show.
   'passkey_signed_in',
   // A passkey's signature counter did not move forward: the sign-in was refused.
   'passkey_counter_regressed',

@@ -7,6 +7,7 @@ import {
   lastAuthenticatedAt,
   markAuthenticated,
 } from '../auth/reauthentication.js'
+import { passkeysOf } from '../auth/passkey-management.js'
 import { checkSecondFactor, isSecondFactorOn } from '../auth/second-factor.js'
 import { ConfirmPage, type ConfirmErrors } from '../views/confirm-page.js'
 import { checkPasswordOfSignedIn } from './account-password-check.js'
@@ -28,6 +29,10 @@ import { secondFactorFailed } from './second-factor-failures.js'
 // - a form's change (POST) is answered in place with the confirmation form, which
 //   posts to the same address with the change's own fields kept: once the password
 //   is right the change goes on, in that request.
+// An account with a passkey may confirm with it instead (routes/passkeys.tsx, JSON):
+// the script then submits the same form without a password, and the session, recent
+// now, goes on through the first line of requireRecentAuthentication (or, for
+// /account/confirm, straight to `next`).
 
 export const CONFIRM_PATH = '/account/confirm'
 
@@ -60,7 +65,6 @@ export async function confirmIdentity(
   { password, code }: { password: string; code: string | undefined },
 ): Promise<Confirmation> {
   const { accounts } = opts
-  const { now } = opts.pageSessions
   const t = translatorFor(request)
   const passwordCheck = await checkPasswordOfSignedIn(request, reply, current, opts, (lease) =>
     verifyCredentials(
@@ -82,15 +86,23 @@ export async function confirmIdentity(
       return { ok: false, statusCode: checked.statusCode, errors: { code: checked.error } }
     }
   }
-  const at = now()
-  await markAuthenticated(accounts.db, { userId, sessionId: current.session.id, now: at })
-  await recordAuthEvent(accounts.db, {
-    userId,
-    kind: 'reauthenticated',
-    at,
-    ...requestOrigin(request),
-  })
+  await noteReauthentication(request, opts, { userId, sessionId: current.session.id })
   return { ok: true }
+}
+
+/**
+ * Notes on the session that it has just proved who it is (a password and code, or a
+ * passkey), and puts it in the account's events.
+ */
+export async function noteReauthentication(
+  request: FastifyRequest,
+  opts: AccountRouteOptions,
+  { userId, sessionId }: { userId: number; sessionId: string },
+): Promise<void> {
+  const { db } = opts.accounts
+  const at = opts.pageSessions.now()
+  await markAuthenticated(db, { userId, sessionId, now: at })
+  await recordAuthEvent(db, { userId, kind: 'reauthenticated', at, ...requestOrigin(request) })
 }
 
 /**
@@ -139,7 +151,9 @@ export async function requireRecentAuthentication(
   hidden: Record<string, string> = {},
 ): Promise<boolean> {
   if (await recentlyAuthenticated(current, opts)) return true
-  const action = request.url.split('?')[0]!
+  // The route's own path, not the request's URL: however the router came to match this
+  // route (a query, an encoded or otherwise normalised path), the form posts to it.
+  const action = request.routeOptions.url!
   const fields = confirmationFields.safeParse(request.body)
   if (!fields.success) {
     await showConfirmation(request, reply, current, opts, { action, hidden, statusCode: 401 })
@@ -166,7 +180,10 @@ async function showConfirmation(
     errors,
   }: { action: string; hidden: Record<string, string>; statusCode: number; errors?: ConfirmErrors },
 ) {
-  const withCode = await isSecondFactorOn(opts.accounts.db, user.id)
+  const [withCode, passkeys] = await Promise.all([
+    isSecondFactorOn(opts.accounts.db, user.id),
+    passkeysOf(opts.passkeys, user.id),
+  ])
   reply.header('cache-control', 'no-store')
   return sendPage(
     reply,
@@ -176,6 +193,7 @@ async function showConfirmation(
       action={action}
       hidden={hidden}
       withCode={withCode}
+      withPasskey={passkeys.length > 0}
       errors={errors}
     />,
   )
@@ -207,10 +225,22 @@ export async function confirmationRoutes(app: FastifyInstance, opts: AccountRout
     const current = signedIn(request, reply)
     if (!current) return reply
     const body = confirmationFields
-      .extend({ next: z.string().max(2048).optional() })
+      .extend({
+        confirm_password: passwordField.optional(),
+        next: z.string().max(2048).optional(),
+      })
       .safeParse(request.body)
     if (!body.success) throw new HttpError(400, 'INVALID_CONFIRM_FORM')
     const next = safeNextPath(body.data.next) ?? ACCOUNT_PATH
+    const done = () => reply.header('cache-control', 'no-store').redirect(next, 303)
+    // No password: the form sent by the script once a passkey confirmed the session
+    // (routes/passkeys.tsx). It goes on only when that made the session recent.
+    if (!body.data.confirm_password) {
+      if (await recentlyAuthenticated(current, opts)) return done()
+      if (body.data.confirm_password === undefined) {
+        throw new HttpError(400, 'INVALID_CONFIRM_FORM')
+      }
+    }
     const confirmed = await confirmIdentity(request, reply, current, opts, {
       password: body.data.confirm_password,
       code: body.data.confirm_code,
@@ -222,6 +252,6 @@ export async function confirmationRoutes(app: FastifyInstance, opts: AccountRout
         ...confirmed,
       })
     }
-    return reply.header('cache-control', 'no-store').redirect(next, 303)
+    return done()
   })
 }

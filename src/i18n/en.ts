@@ -162,6 +162,9 @@ export const en = {
   'confirm.explain':
     'This change needs you to confirm who you are, because you last did so a while ago.',
   'confirm.submit': 'Confirm',
+  'confirm.withPasskey': 'Confirm with a passkey',
+  'confirm.passkeyRefused':
+    'That passkey could not confirm it is you. Try again, or use your password.',
   'notice.title': 'New activity on your account',
   'notice.signed_in': 'A new sign-in: {device}, from {address}, {time}.',
   'notice.two_factor_failed':

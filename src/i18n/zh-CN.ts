@@ -156,6 +156,8 @@ export const zhCN = {
   'confirm.title': '确认是你本人',
   'confirm.explain': '距离你上次确认身份已有一段时间，进行这项更改前需要再次确认。',
   'confirm.submit': '确认',
+  'confirm.withPasskey': '使用通行密钥确认',
+  'confirm.passkeyRefused': '无法用该通行密钥确认你的身份。请重试，或使用密码。',
   'notice.title': '你的账户有新动态',
   'notice.signed_in': '新的登录：{device}，来自 {address}，{time}。',
   'notice.two_factor_failed': '第二步验证码输入错误：{device}，来自 {address}，{time}。',

@@ -122,7 +122,8 @@ async function passkeyStory(browser: Browser, origin: string, db: Database, user
       'the list shows its last use',
     )
     assert.equal(await row.locator('[data-passkey-last-used] time').count(), 1)
-    assert.ok((await page.locator('[data-event="passkey_signed_in"]').count()) >= 1)
+    // One line for one sign-in: `signed_in`, as with a password.
+    assert.equal(await page.locator('[data-event="passkey_signed_in"]').count(), 0)
     assert.ok((await page.locator('[data-event="signed_in"]').count()) >= 1)
     await problems.assertNone('signing in with the passkey')
 
@@ -212,6 +213,45 @@ describe('passkeys in a real browser', { skip: chromiumSkipReason() ?? false }, 
       await page.waitForURL(`${origin}/account`)
       assert.ok((await passkeyRows(t.db, 'autofiller'))[0]?.last_used_at)
       await problems.assertNone('signing in through autofill')
+    } finally {
+      await context.close()
+    }
+  })
+
+  test('past REAUTH_MAX_AGE, removing a passkey asks to confirm, and the passkey confirms', async () => {
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      page.setDefaultTimeout(15_000)
+      const problems = new PageProblems(page)
+      await withVirtualAuthenticator(context, page)
+      await registerAndAddPasskey(page, origin, 'confirmer')
+      const [added] = await passkeyRows(t.db, 'confirmer')
+      assert.ok(added)
+      t.clock.advanceSeconds(t.config.session.reauthMaxAgeSeconds + 1)
+      // The removal is answered in place with the confirmation form.
+      const asked = await submitForm(
+        page,
+        page.getByRole('button', {
+          name: message('account.passkeyRemoveLabel', { name: added.name }),
+        }),
+      )
+      assert.equal(asked.postStatus, 401)
+      assert.equal(
+        await page.getByRole('heading', { level: 1 }).textContent(),
+        message('confirm.title'),
+      )
+      assert.equal((await passkeyRows(t.db, 'confirmer')).length, 1, 'not removed yet')
+      // No password typed: the passkey confirms, and the removal goes on.
+      const confirm = page.getByRole('button', { name: message('confirm.withPasskey') })
+      await Promise.all([page.waitForURL(`${origin}/account?passkey=removed`), confirm.click()])
+      assert.equal((await passkeyRows(t.db, 'confirmer')).length, 0)
+      assert.equal(
+        await page.locator('#passkey-notice').textContent(),
+        message('account.passkeyRemovedNotice'),
+      )
+      assert.equal(await page.locator('[data-event="reauthenticated"]').count(), 1)
+      await problems.assertNone('confirming with the passkey')
     } finally {
       await context.close()
     }

@@ -15,10 +15,12 @@ import {
   renamePasskeyOf,
 } from '../../auth/passkey-management.js'
 import {
+  beginPasskeyReauthentication,
   beginPasskeyRegistration,
   beginPasskeySignIn,
   finishPasskeyRegistration,
   finishPasskeySignIn,
+  verifyPasskeyForUser,
   type CeremonyFailure,
 } from '../../auth/passkeys.js'
 import type { MessageKey } from '../../i18n/translate.js'
@@ -28,6 +30,7 @@ import { safeNextPath } from '../next-path.js'
 import { translatorFor } from '../pages.js'
 import {
   CONFIRM_PATH,
+  noteReauthentication,
   recentlyAuthenticated,
   requireRecentAuthentication,
 } from '../reauthentication.js'
@@ -159,11 +162,15 @@ export async function passkeyRoutes(app: FastifyInstance, opts: AccountRouteOpti
       opts.pageSessions,
     )
     if (!started) return refuse(request, reply, 'not_verified', 'passkey.refused')
-    const at = svc.now()
-    const event = { userId: result.user.id, at, ...origin }
-    // Every other session of the account is told of it on its next page (events.ts).
-    await recordAuthEvent(svc.db, { ...event, kind: 'signed_in', sessionId: started })
-    await recordAuthEvent(svc.db, { ...event, kind: 'passkey_signed_in' })
+    // One event for one sign-in, as with a password; every other session of the
+    // account is told of it on its next page (events.ts).
+    await recordAuthEvent(svc.db, {
+      userId: result.user.id,
+      kind: 'signed_in',
+      sessionId: started,
+      at: svc.now(),
+      ...origin,
+    })
     return jsonAnswer(reply, 200, { redirect: safeNextPath(body.data.next) ?? '/' })
   })
 
@@ -274,6 +281,42 @@ export async function passkeyRoutes(app: FastifyInstance, opts: AccountRouteOpti
     })
     const to = removed ? `${ACCOUNT_PATH}?passkey=removed` : ACCOUNT_PATH
     return reply.header('cache-control', 'no-store').redirect(to, 303)
+  })
+
+  // --- confirming who a signed-in user is (sudo mode) ------------------------------
+
+  // The challenge is for this session and of purpose `reauthenticate`, and only the
+  // account's own passkeys verify (src/auth/passkeys.ts verifyPasskeyForUser). Once it
+  // answers `{ ok }`, the session is recent: the confirmation page's script submits its
+  // form without a password and the change goes on (src/http/reauthentication.tsx).
+
+  app.post(`${CONFIRM_PATH}/passkey/options`, CEREMONY_ROUTE, async (request, reply) => {
+    const current = signedInForJson(request, reply)
+    if (!current) return reply
+    if (!(await withinOptionsLimit(request, reply))) return reply
+    const { challengeId, options } = await beginPasskeyReauthentication(svc, current.owner)
+    setChallengeCookie(reply, challengeId)
+    return jsonAnswer(reply, 200, { options })
+  })
+
+  app.post(`${CONFIRM_PATH}/passkey`, CEREMONY_ROUTE, async (request, reply) => {
+    const current = signedInForJson(request, reply)
+    if (!current) return reply
+    const body = ceremonyBody.safeParse(request.body)
+    if (!body.success) return refuse(request, reply, 'malformed', 'confirm.passkeyRefused')
+    const challengeId = takeChallengeCookie(request, reply)
+    if (challengeId === null) {
+      return refuse(request, reply, 'no_challenge', 'confirm.passkeyRefused')
+    }
+    const result = await verifyPasskeyForUser(svc, {
+      owner: current.owner,
+      challengeId,
+      response: body.data.response,
+      origin: requestOrigin(request),
+    })
+    if (!result.ok) return refuse(request, reply, result.reason, 'confirm.passkeyRefused')
+    await noteReauthentication(request, opts, current.owner)
+    return jsonAnswer(reply, 200, { ok: true })
   })
 }
 
