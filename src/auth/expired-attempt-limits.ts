@@ -1,6 +1,6 @@
 import type { LimitsPolicy } from '../config.js'
 import type { Queryable } from '../db/database.js'
-import { PASSKEY_OPTIONS_WINDOW_SECONDS } from './passkey-management.js'
+import { PASSKEY_ACCOUNT_STARTS, PASSKEY_SIGN_IN_STARTS } from './passkey-management.js'
 import { REGISTRATION_WINDOW_SECONDS } from './registration-limit.js'
 
 /** The longest window of any counter of attempt_limits: after it, no count matters. */
@@ -11,7 +11,8 @@ export function longestLimitWindowSeconds(limits: LimitsPolicy): number {
     perAccount.windowSeconds,
     perAddress.windowSeconds,
     REGISTRATION_WINDOW_SECONDS,
-    PASSKEY_OPTIONS_WINDOW_SECONDS,
+    PASSKEY_SIGN_IN_STARTS.windowSeconds,
+    PASSKEY_ACCOUNT_STARTS.windowSeconds,
   )
 }
 

@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/database.js'
 import { recordAuthEvent, type AuthEventOrigin } from './events.js'
-import { retryAfterSeconds, type AttemptDecision } from './limit-waits.js'
+import { countFixedWindowAttempt, type FixedWindowLimit } from './fixed-window-count.js'
+import type { AttemptDecision } from './limit-waits.js'
 import { deletePasskey, listPasskeys, renamePasskey, type Passkey } from './passkey-store.js'
 import type { PasskeyServices } from './passkeys.js'
 import type { ChallengeOwner } from './webauthn-challenges.js'
@@ -50,31 +51,30 @@ export async function removePasskeyOf(
   })
 }
 
-// Beginning a ceremony writes a challenge row; a client address may begin at most
-// this many a minute (counted in attempt_limits, shared by every instance, purged with
-// the other counters). A person needs a handful; a flood from one address is held to
-// at most 5 minutes × 30 live rows.
-export const PASSKEY_OPTIONS_WINDOW_SECONDS = 60
-export const PASSKEY_OPTIONS_PER_ADDRESS_PER_MINUTE = 30
+// Beginning a ceremony writes a challenge row, so beginnings are counted per client
+// address (attempt_limits, shared by every instance, purged with the other counters),
+// each kind on its own count so one cannot starve the other. Signing in is begun on
+// every view of /login (the autofill's ceremony), so behind a shared address it must
+// allow what registrations allow; adding a passkey or confirming with one is done by
+// signed-in people, a handful at a time. A flood from one address is held to at most
+// 5 minutes of its limit in live rows.
+export const PASSKEY_SIGN_IN_STARTS = {
+  scope: 'passkey_sign_in_address',
+  windowSeconds: 60,
+  limit: 300,
+} as const satisfies FixedWindowLimit
+export const PASSKEY_ACCOUNT_STARTS = {
+  scope: 'passkey_account_address',
+  windowSeconds: 60,
+  limit: 30,
+} as const satisfies FixedWindowLimit
 
 /** Counts one ceremony begun from `addressKey` (clientAddressKey); in one statement. */
-export async function countPasskeyOptions(
+export function countPasskeyCeremonyStart(
   db: Queryable,
-  addressKey: string,
-  { now }: { now: Date },
+  kind: 'sign_in' | 'account',
+  { addressKey, now }: { addressKey: string; now: Date },
 ): Promise<AttemptDecision> {
-  const [row] = await db.query<{ attempts: number; blocked_until: Date }>(
-    `INSERT INTO attempt_limits AS l (scope, key, attempts, window_started_at, blocked_until)
-     VALUES ('passkey_options_address', $1, 1, $2::timestamptz, $2::timestamptz + $3::int * interval '1 second')
-     ON CONFLICT (scope, key) DO UPDATE SET
-       attempts = CASE WHEN l.blocked_until <= $2 THEN 1 ELSE l.attempts + 1 END,
-       window_started_at = CASE WHEN l.blocked_until <= $2 THEN $2 ELSE l.window_started_at END,
-       blocked_until = CASE WHEN l.blocked_until <= $2
-                            THEN $2::timestamptz + $3::int * interval '1 second'
-                            ELSE l.blocked_until END
-     RETURNING attempts, blocked_until`,
-    [addressKey, now, PASSKEY_OPTIONS_WINDOW_SECONDS],
-  )
-  if (!row || row.attempts <= PASSKEY_OPTIONS_PER_ADDRESS_PER_MINUTE) return { allowed: true }
-  return { allowed: false, retryAfterSeconds: retryAfterSeconds(row.blocked_until, now) }
+  const limit = kind === 'sign_in' ? PASSKEY_SIGN_IN_STARTS : PASSKEY_ACCOUNT_STARTS
+  return countFixedWindowAttempt(db, limit, { key: addressKey, now })
 }

@@ -62,8 +62,16 @@ export type CeremonyFailure =
   | 'counter'
   /** The passkey is registered already. */
   | 'duplicate'
+  /** The account holds PASSKEYS_PER_ACCOUNT already. */
+  | 'too_many'
 
 export type Refused = { ok: false; reason: CeremonyFailure }
+
+/**
+ * Passkeys one account may hold: far more than people keep (a phone, a laptop, a
+ * key or two), and a bound on what every sign-in's options and /account list.
+ */
+export const PASSKEYS_PER_ACCOUNT = 20
 
 const TIMEOUT_MS = CHALLENGE_LIFETIME_SECONDS * 1000
 
@@ -153,6 +161,17 @@ export async function finishPasskeyRegistration(
   }
   const { userId, sessionId } = input.owner
   return svc.db.transaction(async (tx) => {
+    // The session that began it still stands (a password change elsewhere may have
+    // ended it since), and the account has room: both under the account's row lock,
+    // which every passkey insert takes, so two adds cannot both pass the count.
+    const [room] = await tx.query<{ live: boolean; count: number }>(
+      `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $2 AND user_id = $1) AS live,
+              (SELECT count(*)::int FROM passkeys WHERE user_id = $1) AS count
+         FROM users WHERE id = $1 FOR NO KEY UPDATE`,
+      [userId, sessionId],
+    )
+    if (!room?.live) return { ok: false, reason: 'challenge' } as const
+    if (room.count >= PASSKEYS_PER_ACCOUNT) return { ok: false, reason: 'too_many' } as const
     const added = await insertPasskey(tx, {
       id: info.credential.id,
       userId,
@@ -224,6 +243,10 @@ async function finishAssertion(
     return { ok: false, reason: 'unknown_passkey' }
   }
   const { userHandle } = response.response
+  // WebAuthn §7.2 step 6: a sign-in names no account beforehand, so the passkey must
+  // say whose it is (a discoverable credential always does), and be that account's.
+  const handleNeeded = input.owner === undefined
+  if (handleNeeded && userHandle === undefined) return { ok: false, reason: 'not_verified' }
   if (userHandle !== undefined && userHandle !== encodeHandle(passkey.userId)) {
     return { ok: false, reason: 'not_verified' }
   }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js'
-import { retryAfterSeconds, type AttemptDecision } from './limit-waits.js'
+import { countFixedWindowAttempt } from './fixed-window-count.js'
+import type { AttemptDecision } from './limit-waits.js'
 
 // Registrations per client address (docs/contract.md: never limited below 200 a
 // minute). A plain count per fixed one-minute window, in the attempt_limits table
@@ -18,18 +19,10 @@ export async function countRegistrationAttempt(
   addressKey: string,
   { perMinute, now }: { perMinute: number; now: Date },
 ): Promise<AttemptDecision> {
-  const [row] = await db.query<{ attempts: number; blocked_until: Date }>(
-    `INSERT INTO attempt_limits AS l (scope, key, attempts, window_started_at, blocked_until)
-     VALUES ('register_address', $1, 1, $2::timestamptz, $2::timestamptz + $3::int * interval '1 second')
-     ON CONFLICT (scope, key) DO UPDATE SET
-       attempts = CASE WHEN l.blocked_until <= $2 THEN 1 ELSE l.attempts + 1 END,
-       window_started_at = CASE WHEN l.blocked_until <= $2 THEN $2 ELSE l.window_started_at END,
-       blocked_until = CASE WHEN l.blocked_until <= $2
-                            THEN $2::timestamptz + $3::int * interval '1 second'
-                            ELSE l.blocked_until END
-     RETURNING attempts, blocked_until`,
-    [addressKey, now, REGISTRATION_WINDOW_SECONDS],
-  )
-  if (!row || row.attempts <= perMinute) return { allowed: true }
-  return { allowed: false, retryAfterSeconds: retryAfterSeconds(row.blocked_until, now) }
+  const limit = {
+    scope: 'register_address',
+    windowSeconds: REGISTRATION_WINDOW_SECONDS,
+    limit: perMinute,
+  }
+  return countFixedWindowAttempt(db, limit, { key: addressKey, now })
 }

@@ -44,6 +44,15 @@ export const publicOrigin = z.string().transform((value, ctx): RelyingParty => {
     })
     return z.NEVER
   }
+  // Browsers run WebAuthn only in a secure context: https, or http on this machine.
+  const local = url.hostname === 'localhost' || url.hostname.endsWith('.localhost')
+  if (url.protocol === 'http:' && !local) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be https:// for ${url.hostname}: browsers allow passkeys over http only on localhost`,
+    })
+    return z.NEVER
+  }
   return Object.freeze({ origin: url.origin, id: url.hostname })
 })
 

@@ -100,6 +100,7 @@ export const en = {
   'account.passkeyRemovedNotice': 'Passkey removed. Your other sessions have been signed out.',
   'account.passkeyRenamedNotice': 'Passkey renamed.',
   'account.passkeyNotAdded': 'The passkey could not be added. Please try again.',
+  'account.passkeyTooMany': 'This account holds 20 passkeys already: remove one first.',
   'account.passkeyDuplicate': 'That passkey is already added.',
   'error.passkey_name': "A passkey's name has 1 to 64 characters.",
   'event.registered': 'Account created',
@@ -175,7 +176,7 @@ export const en = {
   'event.passkey_renamed': 'Passkey renamed',
   'event.passkey_signed_in': 'Signed in with a passkey',
   'event.passkey_counter_regressed':
-    "A passkey sign-in was refused: the passkey's signature counter went backwards, a sign it may have been copied",
+    'A passkey was refused: its signature counter went backwards, a sign it may have been copied',
   'time.withRelative': '{time} ({relative})',
   'time.justNow': 'just now',
   'duration.days.one': '{n} day',

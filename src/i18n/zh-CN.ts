@@ -101,6 +101,7 @@ export const zhCN = {
   'account.passkeyRemovedNotice': '已移除通行密钥。你的其他会话已退出登录。',
   'account.passkeyRenamedNotice': '已重命名通行密钥。',
   'account.passkeyNotAdded': '未能添加通行密钥，请重试。',
+  'account.passkeyTooMany': '此账户已有20个通行密钥：请先删除一个。',
   'account.passkeyDuplicate': '该通行密钥已经添加过了。',
   'error.passkey_name': '通行密钥名称为1到64个字符。',
   'event.registered': '创建账户',
@@ -167,7 +168,7 @@ export const zhCN = {
   'event.passkey_renamed': '重命名通行密钥',
   'event.passkey_signed_in': '使用通行密钥登录',
   'event.passkey_counter_regressed':
-    '通行密钥登录被拒绝：该通行密钥的签名计数器回退，说明它可能已被复制',
+    '通行密钥被拒绝：它的签名计数器回退，说明它可能已被复制',
   'time.withRelative': '{time}（{relative}）',
   'time.justNow': '刚刚',
   'duration.days.one': '{n}天',

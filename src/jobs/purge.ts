@@ -22,9 +22,8 @@ async function inBatches(deleteBatch: () => Promise<number>): Promise<void> {
 }
 
 /**
- * One purge run: expired sessions, device tokens and pending sign-ins, second-factor attempts past
- * their window, old auth events, and, given the
- * One purge run: expired sessions, device tokens and WebAuthn challenges, old auth events, and, given the
+ * One purge run: expired sessions, device tokens, pending sign-ins and WebAuthn
+ * challenges, second-factor attempts past their window, old auth events, and, given the
  * longest window of the sign-in and registration limits (`attemptLimitWindowSeconds`,
  * from longestLimitWindowSeconds), their counters that count for nothing any more.
  */

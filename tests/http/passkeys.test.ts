@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, test } from 'node:test'
-import { PASSKEY_OPTIONS_PER_ADDRESS_PER_MINUTE } from '../../src/auth/passkey-management.js'
+import { PASSKEY_SIGN_IN_STARTS } from '../../src/auth/passkey-management.js'
+import { PASSKEYS_PER_ACCOUNT } from '../../src/auth/passkeys.js'
 import { TestClient, hiddenInputs } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
-import { listedEvents, showsMessage } from '../helpers/pages.js'
+import { listedEvents, showsMessage, signedInAs } from '../helpers/pages.js'
 import { SoftwareAuthenticator } from '../helpers/software-authenticator.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
+import { enableTwoFactor } from '../helpers/two-factor.js'
 
 // The passkey addresses through the real app, with a software authenticator: adding
 // a passkey, signing in with it, renaming and removing it; and every way a ceremony
@@ -107,6 +109,71 @@ for (const engine of engines) {
       assert.match(page.body, new RegExp(`data-passkey-id="${key.id}"`))
       assert.ok(listedEvents(page.body).includes('passkey_added'))
       assert.equal((await laptop.get('/account')).statusCode, 303, 'the other session has ended')
+      await t.db.query('DELETE FROM passkeys')
+    })
+
+    test('with the second factor on, a passkey signs in at once; the password still leads to the code', async () => {
+      const { client, name } = await signedIn()
+      const key = await addPasskey(client)
+      await enableTwoFactor(client, t.clock)
+      const browser = new TestClient(t.app)
+      const { options, _csrf } = await signInOptions(browser)
+      const response = await browser.postJson('/passkeys/sign-in', {
+        _csrf,
+        response: key.assert(options),
+      })
+      assert.equal(response.statusCode, 200, response.body)
+      assert.equal(browser.jar.has('sign-in-step'), false, 'no second step')
+      assert.equal(signedInAs((await browser.get('/')).body), name)
+      const withPassword = await new TestClient(t.app).login(name, PASSWORD)
+      assert.equal(withPassword.headers.location, '/login/two-factor')
+      await t.db.query('DELETE FROM passkeys')
+    })
+
+    test('past REAUTH_MAX_AGE adding a passkey answers 401 naming the confirmation, and adds nothing', async () => {
+      const { client } = await signedIn()
+      const key = authenticator()
+      const { options, _csrf } = await addOptions(client) // begun while recent
+      t.clock.advanceSeconds(t.config.session.reauthMaxAgeSeconds + 1)
+      const reauthenticate = {
+        error: 'reauthenticate',
+        redirect: '/account/confirm?next=%2Faccount',
+      }
+      const begin = await client.postJson('/account/passkeys/options', { _csrf })
+      assert.equal(begin.statusCode, 401)
+      assert.deepEqual(begin.json(), reauthenticate)
+      const finish = await client.postJson('/account/passkeys', {
+        _csrf,
+        response: key.register(options),
+      })
+      assert.equal(finish.statusCode, 401)
+      assert.deepEqual(finish.json(), reauthenticate)
+      assert.equal(await count('passkeys'), 0)
+    })
+
+    test('a sign-in assertion without a user handle is refused (WebAuthn §7.2 step 6)', async () => {
+      const { client } = await signedIn()
+      const key = await addPasskey(client)
+      const { options, _csrf } = await signInOptions(client)
+      const assertion = key.assert(options) as { response: Record<string, unknown> }
+      delete assertion.response.userHandle
+      const before = await count('sessions')
+      const response = await client.postJson('/passkeys/sign-in', { _csrf, response: assertion })
+      assert.equal(response.statusCode, 401)
+      assert.equal(await count('sessions'), before, 'no session')
+      await t.db.query('DELETE FROM passkeys')
+    })
+
+    test('an account holds at most 20 passkeys', async () => {
+      const { client } = await signedIn()
+      for (let i = 0; i < PASSKEYS_PER_ACCOUNT; i++) await addPasskey(client)
+      const { options, _csrf } = await addOptions(client)
+      const response = await client.postJson('/account/passkeys', {
+        _csrf,
+        response: authenticator().register(options),
+      })
+      assert.equal(response.statusCode, 401)
+      assert.equal(await count('passkeys'), PASSKEYS_PER_ACCOUNT)
       await t.db.query('DELETE FROM passkeys')
     })
 
@@ -456,11 +523,11 @@ for (const engine of engines) {
       assert.equal(refused.statusCode, 401)
     })
 
-    test(`one address begins at most ${PASSKEY_OPTIONS_PER_ADDRESS_PER_MINUTE} ceremonies a minute`, async () => {
+    test(`one address begins at most ${PASSKEY_SIGN_IN_STARTS.limit} sign-in ceremonies a minute`, async () => {
       const client = new TestClient(t.app)
       const _csrf = await token(client, '/login')
       const before = await count('webauthn_challenges')
-      for (let i = 0; i < PASSKEY_OPTIONS_PER_ADDRESS_PER_MINUTE; i++) {
+      for (let i = 0; i < PASSKEY_SIGN_IN_STARTS.limit; i++) {
         assert.equal(
           (await client.postJson('/passkeys/sign-in/options', { _csrf })).statusCode,
           200,
@@ -469,10 +536,7 @@ for (const engine of engines) {
       const refused = await client.postJson('/passkeys/sign-in/options', { _csrf })
       assert.equal(refused.statusCode, 429)
       assert.ok(Number(refused.headers['retry-after']) > 0)
-      assert.equal(
-        await count('webauthn_challenges'),
-        before + PASSKEY_OPTIONS_PER_ADDRESS_PER_MINUTE,
-      )
+      assert.equal(await count('webauthn_challenges'), before + PASSKEY_SIGN_IN_STARTS.limit)
       t.clock.advanceSeconds(61)
       assert.equal((await client.postJson('/passkeys/sign-in/options', { _csrf })).statusCode, 200)
     })

@@ -25,6 +25,7 @@ describe('config: PUBLIC_ORIGIN', () => {
       { origin: 'https://logon.example.com', id: 'logon.example.com' },
     ],
     ['http://localhost:8080', { origin: 'http://localhost:8080', id: 'localhost' }],
+    ['http://app.localhost:8080', { origin: 'http://app.localhost:8080', id: 'app.localhost' }],
   ]
   for (const [value, expected] of accepted) {
     test(`${value} gives the origin ${expected.origin} and the RP ID ${expected.id}`, () => {
@@ -53,6 +54,10 @@ describe('config: PUBLIC_ORIGIN', () => {
       )
     })
   }
+
+  test('http:// is refused for any host but localhost: browsers allow passkeys only in a secure context', () => {
+    assert.throws(() => loadConfig({ PUBLIC_ORIGIN: 'http://logon.example.com' }), /https:\/\//)
+  })
 
   test('an IP address is refused because WebAuthn needs a host name', () => {
     assert.throws(() => loadConfig({ PUBLIC_ORIGIN: 'https://192.0.2.1' }), /host name/)

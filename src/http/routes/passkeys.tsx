@@ -10,7 +10,7 @@ import { describeDevice } from '../../auth/devices.js'
 import { recordAuthEvent } from '../../auth/events.js'
 import { passkeyName } from '../../auth/passkey-responses.js'
 import {
-  countPasskeyOptions,
+  countPasskeyCeremonyStart,
   removePasskeyOf,
   renamePasskeyOf,
 } from '../../auth/passkey-management.js'
@@ -106,8 +106,13 @@ export async function passkeyRoutes(app: FastifyInstance, opts: AccountRouteOpti
   }
 
   /** Counts one ceremony begun from this address; false (429 sent) when over the limit. */
-  async function withinOptionsLimit(request: FastifyRequest, reply: FastifyReply) {
-    const decision = await countPasskeyOptions(svc.db, clientAddressKey(request.ip), {
+  async function withinOptionsLimit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    kind: 'sign_in' | 'account' = 'account',
+  ) {
+    const decision = await countPasskeyCeremonyStart(svc.db, kind, {
+      addressKey: clientAddressKey(request.ip),
       now: svc.now(),
     })
     if (decision.allowed) return true
@@ -134,7 +139,7 @@ export async function passkeyRoutes(app: FastifyInstance, opts: AccountRouteOpti
   // --- signing in ------------------------------------------------------------------
 
   app.post('/passkeys/sign-in/options', CEREMONY_ROUTE, async (request, reply) => {
-    if (!(await withinOptionsLimit(request, reply))) return reply
+    if (!(await withinOptionsLimit(request, reply, 'sign_in'))) return reply
     const { challengeId, options } = await beginPasskeySignIn(svc)
     setChallengeCookie(reply, challengeId)
     return jsonAnswer(reply, 200, { options })
@@ -237,7 +242,11 @@ export async function passkeyRoutes(app: FastifyInstance, opts: AccountRouteOpti
     })
     if (!result.ok) {
       const key =
-        result.reason === 'duplicate' ? 'account.passkeyDuplicate' : 'account.passkeyNotAdded'
+        result.reason === 'duplicate'
+          ? 'account.passkeyDuplicate'
+          : result.reason === 'too_many'
+            ? 'account.passkeyTooMany'
+            : 'account.passkeyNotAdded'
       return refuse(request, reply, result.reason, key)
     }
     return jsonAnswer(reply, 200, { redirect: `${ACCOUNT_PATH}?passkey=added` })
