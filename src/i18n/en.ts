@@ -100,7 +100,7 @@ export const en = {
   'account.passkeyRemovedNotice': 'Passkey removed. Your other sessions have been signed out.',
   'account.passkeyRenamedNotice': 'Passkey renamed.',
   'account.passkeyNotAdded': 'The passkey could not be added. Please try again.',
-  'account.passkeyTooMany': 'This account holds 20 passkeys already: remove one first.',
+  'account.passkeyTooMany': 'An account may hold 20 passkeys at most: remove one first.',
   'account.passkeyDuplicate': 'That passkey is already added.',
   'error.passkey_name': "A passkey's name has 1 to 64 characters.",
   'event.registered': 'Account created',

@@ -167,8 +167,7 @@ export const zhCN = {
   'event.passkey_removed': '移除通行密钥',
   'event.passkey_renamed': '重命名通行密钥',
   'event.passkey_signed_in': '使用通行密钥登录',
-  'event.passkey_counter_regressed':
-    '通行密钥被拒绝：它的签名计数器回退，说明它可能已被复制',
+  'event.passkey_counter_regressed': '通行密钥被拒绝：它的签名计数器回退，说明它可能已被复制',
   'time.withRelative': '{time}（{relative}）',
   'time.justNow': '刚刚',
   'duration.days.one': '{n}天',
