@@ -120,12 +120,25 @@ export async function deletePasskey(
  */
 export async function recordPasskeyUse(
   db: Queryable,
-  { id, from, to, at }: { id: string; from: number; to: number; at: Date },
+  {
+    id,
+    from,
+    to,
+    at,
+    backedUp,
+  }: {
+    id: string
+    from: number
+    to: number
+    at: Date
+    /** What the authenticator says now: a passkey can start (or stop) syncing. */
+    backedUp: boolean
+  },
 ): Promise<boolean> {
   const rows = await db.query<{ id: string }>(
-    `UPDATE passkeys SET counter = $3, last_used_at = $4
+    `UPDATE passkeys SET counter = $3, last_used_at = $4, backed_up = $5
       WHERE id = $1 AND counter = $2 RETURNING id`,
-    [id, from, to, at],
+    [id, from, to, at, backedUp],
   )
   return rows.length === 1
 }

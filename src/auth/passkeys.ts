@@ -1,10 +1,6 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server'
 import type { RelyingParty } from '../config.js'
 import type { Database } from '../db/database.js'
@@ -27,6 +23,18 @@ import {
   type ChallengeOwner,
   type ChallengePurpose,
 } from './webauthn-challenges.js'
+
+type WebAuthnServer = typeof import('@simplewebauthn/server')
+let webAuthnServerModule: Promise<WebAuthnServer> | undefined
+
+/**
+ * @simplewebauthn/server, loaded at the first ceremony rather than at start: its
+ * module graph takes about 250 ms to load, a sixth of the embedded cold start
+ * (scenario 6), and most processes serve many pages before anyone uses a passkey.
+ */
+function webAuthnServer(): Promise<WebAuthnServer> {
+  return (webAuthnServerModule ??= import('@simplewebauthn/server'))
+}
 
 // The WebAuthn ceremonies around @simplewebauthn/server: each begins with options and
 // a challenge row, and finishes by taking that row (once) and verifying the
@@ -101,6 +109,7 @@ export async function beginPasskeyRegistration(
   { owner, username }: { owner: ChallengeOwner; username: string },
 ): Promise<Ceremony<PublicKeyCredentialCreationOptionsJSON>> {
   const existing = await listPasskeys(svc.db, owner.userId)
+  const { generateRegistrationOptions } = await webAuthnServer()
   const options = await generateRegistrationOptions({
     rpName: svc.relyingPartyName,
     rpID: svc.relyingParty.id,
@@ -146,6 +155,7 @@ export async function finishPasskeyRegistration(
   if (taken === null) return { ok: false, reason: 'challenge' }
   let info
   try {
+    const { verifyRegistrationResponse } = await webAuthnServer()
     const verification = await verifyRegistrationResponse({
       response,
       expectedChallenge: taken,
@@ -200,6 +210,7 @@ async function beginAssertion(
   // For a signed-in user, their passkeys; for a sign-in, none: the authenticator
   // offers the passkeys it holds for this site (discoverable credentials).
   const allowed = owner ? await listPasskeys(svc.db, owner.userId) : []
+  const { generateAuthenticationOptions } = await webAuthnServer()
   const options = await generateAuthenticationOptions({
     rpID: svc.relyingParty.id,
     timeout: TIMEOUT_MS,
@@ -251,7 +262,9 @@ async function finishAssertion(
     return { ok: false, reason: 'not_verified' }
   }
   let newCounter: number
+  let backedUp: boolean
   try {
+    const { verifyAuthenticationResponse } = await webAuthnServer()
     const verification = await verifyAuthenticationResponse({
       response,
       expectedChallenge: taken,
@@ -265,6 +278,7 @@ async function finishAssertion(
     })
     if (!verification.verified) return { ok: false, reason: 'not_verified' }
     newCounter = verification.authenticationInfo.newCounter
+    backedUp = verification.authenticationInfo.credentialBackedUp
   } catch {
     return { ok: false, reason: 'not_verified' }
   }
@@ -284,9 +298,10 @@ async function finishAssertion(
     from: passkey.counter,
     to: newCounter,
     at,
+    backedUp,
   })
   if (!moved) return { ok: false, reason: 'counter' }
-  return { ok: true, passkey: { ...passkey, counter: newCounter, lastUsedAt: at } }
+  return { ok: true, passkey: { ...passkey, counter: newCounter, backedUp, lastUsedAt: at } }
 }
 
 function encodeHandle(userId: number): string {

@@ -217,7 +217,13 @@ for (const engine of engines) {
       await insertPasskey(db, passkey(userId, 'cred-1'))
       const results = await Promise.all(
         [handles.first, handles.second].map((handle, i) =>
-          recordPasskeyUse(handle, { id: 'cred-1', from: 0, to: 5 + i, at: later(1) }),
+          recordPasskeyUse(handle, {
+            id: 'cred-1',
+            from: 0,
+            to: 5 + i,
+            at: later(1),
+            backedUp: false,
+          }),
         ),
       )
       assert.deepEqual(results.filter(Boolean).length, 1)
@@ -225,13 +231,21 @@ for (const engine of engines) {
       assert.ok(after?.counter === 5 || after?.counter === 6)
       assert.deepEqual(after?.lastUsedAt, later(1))
       assert.equal(
-        await recordPasskeyUse(db, { id: 'cred-1', from: 0, to: 9, at: later(2) }),
+        await recordPasskeyUse(db, { id: 'cred-1', from: 0, to: 9, at: later(2), backedUp: false }),
         false,
       )
       assert.equal(
-        await recordPasskeyUse(db, { id: 'cred-1', from: after!.counter, to: 9, at: later(2) }),
+        await recordPasskeyUse(db, {
+          id: 'cred-1',
+          from: after!.counter,
+          to: 9,
+          at: later(2),
+          backedUp: true,
+        }),
         true,
       )
+      // What the authenticator says at use is kept: it may have started syncing.
+      assert.equal((await findPasskey(db, 'cred-1'))?.backedUp, true)
     })
 
     test("renaming and deleting touch only the account's own passkey", async () => {

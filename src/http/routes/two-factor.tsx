@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import QRCode from 'qrcode'
 import { z } from 'zod'
 import { verifyCredentials } from '../../auth/accounts.js'
 import {
@@ -38,8 +37,12 @@ const enableBody = z.object({
 })
 const disableBody = z.object({ password: passwordField, code: z.string().max(256) })
 
-/** The QR code of the otpauth:// URI, drawn on the server as SVG, for an <img>. */
+/**
+ * The QR code of the otpauth:// URI, drawn on the server as SVG, for an <img>. The
+ * library is loaded at the first setup, not at start (tens of ms of a cold start).
+ */
 async function qrCodeOf(uri: string): Promise<string> {
+  const { default: QRCode } = await import('qrcode')
   const svg = await QRCode.toString(uri, {
     type: 'svg',
     errorCorrectionLevel: 'M',
