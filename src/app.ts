@@ -30,6 +30,7 @@ import { edgeErrorHandlers, registerErrorHandlers } from './http/errors.js'
 import { forgeryProtection } from './http/forgery.js'
 import './http/request-context.js'
 import { languageRoutes } from './http/language.js'
+import { forwardAuthRoutes } from './http/routes/forward-auth.js'
 import { healthRoutes } from './http/routes/health.js'
 import { accountChangeRoutes } from './http/routes/account-changes.js'
 import { accountRoutes } from './http/routes/account.js'
@@ -242,6 +243,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await pages.register(sessionPlugin, { sessions, cookieSecure: config.cookieSecure })
     await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
     await pages.register(homeRoutes, { members, sessions })
+    await pages.register(forwardAuthRoutes, { trustProxy: config.trustProxy !== false })
     await pages.register(languageRoutes, { cookieSecure: config.cookieSecure })
     const signingIn = { pageSessions, accounts, devices }
     await pages.register(registerRoutes, { ...signingIn, limits: config.limits })
