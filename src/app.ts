@@ -243,7 +243,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await pages.register(sessionPlugin, { sessions, cookieSecure: config.cookieSecure })
     await pages.register(forgeryProtection, { cookieSecure: config.cookieSecure })
     await pages.register(homeRoutes, { members, sessions })
-    await pages.register(forwardAuthRoutes, { trustProxy: config.trustProxy !== false })
+    await pages.register(forwardAuthRoutes, {
+      trustProxy: config.trustProxy !== false,
+      publicOrigin: config.relyingParty.origin,
+    })
     await pages.register(languageRoutes, { cookieSecure: config.cookieSecure })
     const signingIn = { pageSessions, accounts, devices }
     await pages.register(registerRoutes, { ...signingIn, limits: config.limits })

@@ -11,19 +11,39 @@ import { safeNextPath } from '../next-path.js'
 
 export const FORWARD_AUTH_PATH = '/auth/verify'
 
+/** A header's one value, or undefined. */
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
 /**
- * The address the person asked the proxy for, when a trusted proxy says it
- * (X-Forwarded-Uri: Caddy, Traefik; X-Original-URI: the usual nginx setting), and it
- * is a path on this site: anything else cannot be a sign-in's `next`.
+ * Where to send a person who is not signed in, when a trusted proxy says which
+ * address they asked for (and it is a path on this site: anything else cannot be a
+ * sign-in's `next`), and how:
+ * - X-Forwarded-Uri (Caddy forward_auth, Traefik forwardAuth): those proxies hand
+ *   the answer to the browser as it is, so it is a 302.
+ * - X-Original-URI (the nginx convention): nginx's auth_request takes only 2xx, 401
+ *   and 403 from the sub-request (anything else becomes a 500), so it is a 401 that
+ *   carries the Location, which the nginx configuration turns into its redirect
+ *   (`auth_request_set $signin $upstream_http_location; error_page 401 =302 $signin;`).
+ * The address is absolute, at PUBLIC_ORIGIN: nginx reads an error_page target that
+ * starts with "/" as an internal redirect, not as a Location.
  */
-function originalPath(request: FastifyRequest): string | undefined {
-  const header = request.headers['x-forwarded-uri'] ?? request.headers['x-original-uri']
-  return safeNextPath(Array.isArray(header) ? header[0] : header)
+function signInFor(
+  request: FastifyRequest,
+  publicOrigin: string,
+): { status: 302 | 401; location: string } | undefined {
+  const signIn = (next: string) => `${publicOrigin}/login?next=${encodeURIComponent(next)}`
+  const forwarded = safeNextPath(single(request.headers['x-forwarded-uri']))
+  if (forwarded !== undefined) return { status: 302, location: signIn(forwarded) }
+  const original = safeNextPath(single(request.headers['x-original-uri']))
+  if (original !== undefined) return { status: 401, location: signIn(original) }
+  return undefined
 }
 
 export async function forwardAuthRoutes(
   app: FastifyInstance,
-  { trustProxy }: { trustProxy: boolean },
+  { trustProxy, publicOrigin }: { trustProxy: boolean; publicOrigin: string },
 ) {
   app.get(FORWARD_AUTH_PATH, async (request, reply) => {
     // Per browser, never from a cache: the answer is this cookie's, now.
@@ -41,8 +61,8 @@ export async function forwardAuthRoutes(
     }
     // A client that reaches Logon directly could write these headers itself: they
     // are read only when the operator says a proxy is in front (TRUST_PROXY).
-    const next = trustProxy ? originalPath(request) : undefined
-    if (next !== undefined) return reply.redirect(`/login?next=${encodeURIComponent(next)}`, 302)
+    const signIn = trustProxy ? signInFor(request, publicOrigin) : undefined
+    if (signIn) return reply.code(signIn.status).header('location', signIn.location).send()
     return reply.code(401).send()
   })
 }
