@@ -146,11 +146,14 @@ export function createSessions({
         // makes one wait, but not a row that only references the account (an event's
         // foreign key takes KEY SHARE), which would wait on this while holding
         // session rows this transaction is about to lock: a deadlock.
-        const current = await tx.query(
-          'SELECT 1 FROM users WHERE id = $1 AND password_version = $2 FOR NO KEY UPDATE',
+        // Whether the factor is on comes in the same round trip, read under the lock.
+        const [current] = await tx.query<{ factor_on: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM totp_factors
+                           WHERE user_id = $1 AND enabled_at IS NOT NULL) AS factor_on
+             FROM users WHERE id = $1 AND password_version = $2 FOR NO KEY UPDATE`,
           [input.userId, input.passwordVersion],
         )
-        if (current.length === 0) return { ok: false, code: 'password_changed' } as const
+        if (!current) return { ok: false, code: 'password_changed' } as const
         const step = input.secondStep
         if (
           step &&
@@ -158,12 +161,8 @@ export function createSessions({
         ) {
           return { ok: false, code: 'second_step_spent' } as const
         }
-        if (!input.secondFactorGiven && !step) {
-          const factor = await tx.query(
-            'SELECT 1 FROM totp_factors WHERE user_id = $1 AND enabled_at IS NOT NULL',
-            [input.userId],
-          )
-          if (factor.length > 0) return { ok: false, code: 'second_factor_required' } as const
+        if (current.factor_on && !input.secondFactorGiven && !step) {
+          return { ok: false, code: 'second_factor_required' } as const
         }
         const replaced = input.replacesSessionId
         if (replaced !== undefined) await deleteSessions(tx, [replaced])
