@@ -28,6 +28,7 @@ import type { Database } from './db/database.js'
 import type { DeviceCookieSettings } from './http/device-cookie.js'
 import { edgeErrorHandlers, registerErrorHandlers } from './http/errors.js'
 import { forgeryProtection } from './http/forgery.js'
+import { API_PREFIX, apiRoutes } from './http/api/api.js'
 import './http/request-context.js'
 import { languageRoutes } from './http/language.js'
 import { forwardAuthRoutes } from './http/routes/forward-auth.js'
@@ -238,6 +239,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.addHook('onReady', async () => census.start())
   app.addHook('onClose', () => census.close())
 
+  const onAccount = { pageSessions, accounts, devices, passwordAttempts, secondFactor, passkeys }
   // The pages: everything below reads the session and checks forgery on writes.
   await app.register(async (pages) => {
     await pages.register(sessionPlugin, { sessions, cookieSecure: config.cookieSecure })
@@ -252,12 +254,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await pages.register(registerRoutes, { ...signingIn, limits: config.limits })
     await pages.register(loginRoutes, { ...signingIn, passwordAttempts })
     await pages.register(loginTwoFactorRoutes, { ...signingIn, secondFactor })
-    const onAccount = { ...signingIn, passwordAttempts, secondFactor, passkeys }
     await pages.register(accountRoutes, onAccount)
     await pages.register(accountChangeRoutes, onAccount)
     await pages.register(twoFactorRoutes, onAccount)
     await pages.register(confirmationRoutes, onAccount)
     await pages.register(passkeyRoutes, onAccount)
+  })
+
+  // The JSON API: the same services and rules, its own scope (src/http/api/api.ts).
+  await app.register(apiRoutes, {
+    prefix: API_PREFIX,
+    services: { ...onAccount, limits: config.limits, members },
+    cookieSecure: config.cookieSecure,
   })
 
   const stopPurge = startPurge({

@@ -59,9 +59,9 @@ async function inLine<T>(lease: HashLease | undefined, work: () => Promise<T>): 
 
 export const PASSWORD_MAX_LENGTH = 1024
 
-export type PasswordCheck =
-  | { ok: true }
-  | { ok: false; code: 'password_too_short' | 'password_too_long' | 'password_too_common' }
+export type PasswordPolicyCode = 'password_too_short' | 'password_too_long' | 'password_too_common'
+
+export type PasswordCheck = { ok: true } | { ok: false; code: PasswordPolicyCode }
 
 /** NIST 800-63B §5.1.1.2: normalise with NFKC so the same password typed on any keyboard matches. */
 export function normalizePassword(password: string): string {

@@ -34,7 +34,7 @@ export function idleExpiry(session: SessionTimes, policy: SessionPolicy): Date |
  * The absolute end: fixed at sign-in, but a limit lowered since (say, during an
  * incident) also shortens the sessions already open.
  */
-function absoluteEnd(session: SessionTimes, policy: SessionPolicy): Date {
+export function absoluteEnd(session: SessionTimes, policy: SessionPolicy): Date {
   const underCurrentPolicy = absoluteExpiry(session.createdAt, session.remember, policy)
   return underCurrentPolicy < session.expiresAt ? underCurrentPolicy : session.expiresAt
 }

@@ -138,6 +138,27 @@ export async function secondFactorCode(
 }
 
 /**
+ * A change that takes the password (a new one, deleting the account) re-authenticates
+ * by itself; with the second factor on, a session not recently authenticated also
+ * gives a code, checked first: a wrong code costs no password hash (the change checks
+ * the password and makes itself in one verb, so the code cannot come after it).
+ * The failure to show, or null to go on.
+ */
+export async function codeWhenAsked(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  current: SignedIn,
+  opts: AccountRouteOptions,
+  typed: string | undefined,
+): Promise<{ statusCode: number; error: string } | null> {
+  const userId = current.user.id
+  if (!(await isSecondFactorOn(opts.accounts.db, userId))) return null
+  if (await recentlyAuthenticated(current, opts)) return null
+  const checked = await secondFactorCode(request, reply, opts, { userId, typed: typed ?? '' })
+  return checked.ok ? null : checked
+}
+
+/**
  * For a sensitive change (POST): true when the session is recently authenticated, or
  * when the request carries a confirmation that is right; otherwise the confirmation
  * form has been sent (401, or the failure's status) and the change must not go on.

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { recordAuthEvent } from '../auth/events.js'
-import type { NewSession, Sessions } from '../auth/sessions.js'
+import type { NewSession, Session, Sessions } from '../auth/sessions.js'
 import type { Database } from '../db/database.js'
 import { csrfCookieName, csrfCookieOptions } from './forgery.js'
 import { requestOrigin } from './request-origin.js'
@@ -16,6 +16,13 @@ export interface PageSessions {
   db: Database
   cookieSecure: boolean
   now: () => Date
+}
+
+export interface StartedSession {
+  id: string
+  /** The cookie's value: handed to an API client only when it asks (src/http/api/). */
+  token: string
+  session: Session
 }
 
 /**
@@ -34,9 +41,10 @@ function resetClientState(reply: FastifyReply, { cookieSecure }: PageSessions): 
  * account's other devices keep theirs, but for the least recently used beyond
  * SESSIONS_PER_ACCOUNT. Only a session that validated is ended: a cookie naming
  * someone else's session id without its secret must not end that session.
- * The new session's id (for the sign-in event: the one session not told of it), or
- * null, and nothing set, when the password changed after it was verified (or the
- * factor came on meanwhile, or the second step was spent already).
+ * The new session (its id, for the sign-in event: the one session not told of it; its
+ * token, for an API client that asked for it), or null, and nothing set, when the
+ * password changed after it was verified (or the factor came on meanwhile, or the
+ * second step was spent already).
  */
 export async function startSession(
   request: FastifyRequest,
@@ -55,7 +63,7 @@ export async function startSession(
     secondStep?: NewSession['secondStep']
   },
   pages: PageSessions,
-): Promise<string | null> {
+): Promise<StartedSession | null> {
   const created = await pages.sessions.create({
     userId: user.id,
     passwordVersion: user.passwordVersion,
@@ -75,7 +83,7 @@ export async function startSession(
       maxAgeSeconds: remember ? pages.sessions.policy.rememberTimeoutSeconds : undefined,
     }),
   )
-  return created.session.id
+  return { id: created.session.id, token: created.token, session: created.session }
 }
 
 /** Signs out: the request's session ends (when it has one) and its cookie goes. */

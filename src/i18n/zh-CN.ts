@@ -211,6 +211,28 @@ export const zhCN = {
   'http.errorTitle': '出错了',
   'http.backHome': '返回首页',
 
+  'problem.invalid_request': '请求无效。',
+  'problem.invalid_cursor': '该成员页面不存在。',
+  'problem.username_invalid': '该用户名不能使用。',
+  'problem.password_too_short': '密码太短。',
+  'problem.password_too_long': '密码太长。',
+  'problem.password_too_common': '密码太常见。',
+  'problem.username_taken': '该用户名（或看起来相同的用户名）已被使用。',
+  'problem.invalid_credentials': '用户名或密码错误。',
+  'problem.invalid_code': '验证码不正确，或已被使用。',
+  'problem.sign_in_step_expired': '登录已过期或已完成，请重新登录。',
+  'problem.unauthenticated': '请先登录。',
+  'problem.reauthentication_required': '请先确认您的密码。',
+  'problem.forbidden_origin': '该请求并非来自本站。',
+  'problem.registration_closed': '目前无法创建新账户。',
+  'problem.not_found': '该地址没有内容。',
+  'problem.payload_too_large': '请求过大。',
+  'problem.unsupported_media_type': '请求正文必须是 JSON（application/json）。',
+  'problem.too_many_attempts': '尝试次数过多，请稍后再试。',
+  'problem.service_unavailable': 'Logon 暂时无法使用，请稍后再试。',
+  'problem.busy': 'Logon 目前繁忙，请稍后再试。',
+  'problem.internal_error': '我们这边出了点问题，请重试。',
+
   // health.alive and health.ready are machine words, for probes that read the body:
   // the same in every language. health.notReady is read by people, so it is translated.
   'health.alive': 'ok',

@@ -105,6 +105,10 @@ export const LATIN_IN_EVERY_LANGUAGE: ReadonlySet<string> = new Set([
   'ios',
   'android',
   'ubuntu',
+  // The API's 415 names the media type it takes, "JSON (application/json)": a format's
+  // name and a header's value, written so in every language.
+  'json',
+  'application',
   // The switcher names each language in itself (language-switcher.tsx): a Chinese page
   // links to "English" on purpose, for a reader who cannot read Chinese.
   'english',

@@ -71,8 +71,11 @@ function addressOfNewVisitor(): string {
 
 interface Expected {
   status: number
-  /** 'html' (default): a page with <html lang>; 'plain': a short text answer. */
-  kind?: 'html' | 'plain'
+  /**
+   * 'html' (default): a page with <html lang>; 'plain': a short text answer; 'problem':
+   * a JSON API problem, whose title, detail and field details are read.
+   */
+  kind?: 'html' | 'plain' | 'problem'
 }
 
 /**
@@ -86,6 +89,18 @@ const NEVER_SHOWN: ReadonlyMap<string, string> = new Map([
   ['cancelled', PASSKEY_DIALOG_CANCELLED],
   ['timed', PASSKEY_DIALOG_CANCELLED],
 ])
+
+/** What a person reads of a problem: its title, its detail, each field's detail. */
+function problemText(body: string): string {
+  const problem = JSON.parse(body) as {
+    title: string
+    detail?: string
+    errors?: { detail: string }[]
+  }
+  return [problem.title, problem.detail ?? '', ...(problem.errors ?? []).map((e) => e.detail)].join(
+    ' ',
+  )
+}
 
 /** Checks one answer: its status, and that it is wholly in the test's language. */
 type Check = (response: LightMyRequestResponse, what: string, expected: Expected) => void
@@ -106,11 +121,16 @@ function languageTest(
     await fn((response, what, { status, kind = 'html' }) => {
       assert.equal(response.statusCode, status, `${what}: status`)
       const type = String(response.headers['content-type'])
-      assert.match(type, kind === 'html' ? /^text\/html/ : /^text\/plain/, `${what}: ${kind}`)
+      const types = {
+        html: /^text\/html/,
+        plain: /^text\/plain/,
+        problem: /^application\/problem\+json/,
+      }
+      assert.match(type, types[kind], `${what}: ${kind}`)
       const wrong: Record<string, unknown> = {}
       const lang = htmlLang(response.body)
       if (kind === 'html' && lang !== locale) wrong.htmlLang = lang
-      const text = visibleText(response.body)
+      const text = kind === 'problem' ? problemText(response.body) : visibleText(response.body)
       const english = englishWordsIn(text, NAMES)
       if (locale === 'en') {
         for (const word of english) seen.add(word)
@@ -794,6 +814,190 @@ for (const engine of engines) {
             check(offEvent, 'GET /account after turning it off', { status: 200 })
           },
         )
+
+        pageTest("the JSON API's problems", async (check) => {
+          const api = (app = t.app, headers: Record<string, string> = {}) => ({
+            send: (
+              method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+              url: string,
+              body?: unknown,
+              extra: Record<string, string> = {},
+            ) =>
+              app.inject({
+                method,
+                url,
+                remoteAddress: addressOfNewVisitor(),
+                headers: {
+                  'accept-language': locale,
+                  ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+                  ...headers,
+                  ...extra,
+                },
+                ...(body === undefined
+                  ? {}
+                  : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+              }),
+          })
+          const anyone = api()
+          check(await anyone.send('GET', '/api/v1/session'), 'API 401 unauthenticated', {
+            status: 401,
+            kind: 'problem',
+          })
+          check(await anyone.send('GET', '/api/v1/nothing'), 'API 404', {
+            status: 404,
+            kind: 'problem',
+          })
+          check(
+            await anyone.send('POST', '/api/v1/session', '{"username"'),
+            'API 400 broken JSON',
+            { status: 400, kind: 'problem' },
+          )
+          check(
+            await anyone.send('POST', '/api/v1/session', 'x', { 'content-type': 'text/plain' }),
+            'API 415',
+            { status: 415, kind: 'problem' },
+          )
+          check(
+            await anyone.send('POST', '/api/v1/session', {
+              username: 'x',
+              password: 'y'.repeat(70_000),
+            }),
+            'API 413',
+            { status: 413, kind: 'problem' },
+          )
+          check(
+            await anyone.send(
+              'POST',
+              '/api/v1/session',
+              { username: 'x', password: 'y' },
+              { origin: 'https://elsewhere.example' },
+            ),
+            'API 403 forbidden_origin',
+            { status: 403, kind: 'problem' },
+          )
+          const wrongName = freshName()
+          for (let i = 0; i < 3; i++) {
+            check(
+              await api(t.app).send('POST', '/api/v1/session', {
+                username: wrongName,
+                password: WRONG,
+              }),
+              'API 401 invalid_credentials',
+              { status: 401, kind: 'problem' },
+            )
+          }
+          const sameAddress = { remoteAddress: '192.0.2.77' }
+          for (let i = 0; i < 3; i++) {
+            await t.app.inject({
+              method: 'POST',
+              url: '/api/v1/session',
+              ...sameAddress,
+              headers: { 'content-type': 'application/json' },
+              payload: JSON.stringify({ username: wrongName, password: WRONG }),
+            })
+          }
+          const refused = await t.app.inject({
+            method: 'POST',
+            url: '/api/v1/session',
+            ...sameAddress,
+            headers: { 'content-type': 'application/json', 'accept-language': locale },
+            payload: JSON.stringify({ username: wrongName, password: WRONG }),
+          })
+          check(refused, 'API 429', { status: 429, kind: 'problem' })
+          check(
+            await anyone.send('POST', '/api/v1/session/two-factor', { code: '123456' }),
+            'API 401 sign_in_step_expired',
+            { status: 401, kind: 'problem' },
+          )
+          for (const [password, what] of [
+            ['short', 'password_too_short'],
+            ['password123', 'password_too_common'],
+            ['y'.repeat(1100), 'password_too_long'],
+          ] as const) {
+            check(
+              await anyone.send('POST', '/api/v1/users', { username: freshName(), password }),
+              `API 400 ${what}`,
+              { status: 400, kind: 'problem' },
+            )
+          }
+          check(
+            await anyone.send('POST', '/api/v1/users', { username: 'a b', password: PASSWORD }),
+            'API 400 username_invalid',
+            { status: 400, kind: 'problem' },
+          )
+          check(
+            await anyone.send('POST', '/api/v1/users', {
+              username: 'resident',
+              password: PASSWORD,
+            }),
+            'API 409 username_taken',
+            { status: 409, kind: 'problem' },
+          )
+          check(
+            await api(closed.app).send('POST', '/api/v1/users', {
+              username: freshName(),
+              password: PASSWORD,
+            }),
+            'API 403 registration_closed',
+            { status: 403, kind: 'problem' },
+          )
+          const { client, name } = await member()
+          const signedIn = await anyone.send('POST', '/api/v1/session', {
+            username: name,
+            password: PASSWORD,
+            token: true,
+          })
+          assert.equal(signedIn.statusCode, 201)
+          const bearer = api(t.app, { authorization: `Bearer ${JSON.parse(signedIn.body).token}` })
+          check(await bearer.send('GET', '/api/v1/members?after=x'), 'API 400 invalid_cursor', {
+            status: 400,
+            kind: 'problem',
+          })
+          const otherId = client.jar.get('session')!.split('.')[0]!
+          t.clock.advanceSeconds(601)
+          check(
+            await bearer.send('DELETE', `/api/v1/sessions/${otherId}`),
+            'API 401 reauthentication_required',
+            { status: 401, kind: 'problem' },
+          )
+          const factor = await member()
+          await enableTwoFactor(factor.client, t.clock)
+          t.clock.advanceSeconds(601)
+          const withCode = api(t.app, {
+            cookie: `session=${factor.client.jar.get('session')}`,
+            origin: 'http://localhost:80',
+          })
+          check(
+            await withCode.send('PUT', '/api/v1/password', {
+              current_password: PASSWORD,
+              new_password: NEW_PASSWORD,
+              code: '000000',
+            }),
+            'API 401 invalid_code',
+            { status: 401, kind: 'problem' },
+          )
+          const release = holdEveryHashPlace()
+          try {
+            check(
+              await anyone.send('POST', '/api/v1/session', {
+                username: freshName(),
+                password: PASSWORD,
+              }),
+              'API 503 busy',
+              { status: 503, kind: 'problem' },
+            )
+          } finally {
+            release()
+          }
+          const onDown = api(down.app)
+          check(
+            await whileDatabase('unavailable', () =>
+              onDown.send('POST', '/api/v1/session', { username: freshName(), password: PASSWORD }),
+            ),
+            'API 503 database',
+            { status: 503, kind: 'problem' },
+          )
+        })
 
         if (locale === 'en') {
           // Last of the English suite: run alone (a --test-name-pattern that leaves

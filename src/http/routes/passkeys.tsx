@@ -172,7 +172,7 @@ export async function passkeyRoutes(app: FastifyInstance, opts: AccountRouteOpti
     await recordAuthEvent(svc.db, {
       userId: result.user.id,
       kind: 'signed_in',
-      sessionId: started,
+      sessionId: started.id,
       at: svc.now(),
       ...origin,
     })
