@@ -139,6 +139,7 @@ export class ApiClient {
       json?: unknown
       /** A raw body, for the content types the API refuses. */
       body?: string
+      /** Added to the client's own; an empty value removes one of them. */
       headers?: Record<string, string>
       cookies?: boolean
     } = {},
@@ -150,6 +151,8 @@ export class ApiClient {
       all.cookie = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ')
     }
     Object.assign(all, headers)
+    // An empty value takes a default header away (a request without an Origin).
+    for (const [name, value] of Object.entries(all)) if (value === '') delete all[name]
     const payload = json !== undefined ? JSON.stringify(json) : body
     const answer =
       this.options.transport === 'socket'

@@ -104,11 +104,11 @@ export async function apiRoutes(
     if (!schema?.response) return
     const write = !['GET', 'HEAD'].includes(String(route.method))
     const common: [number, string][] = [[503, 'service_unavailable, or busy']]
-    if (write) common.push([403, 'forbidden_origin'])
-    if (schema.body) {
-      common.push([400, 'invalid_request'], [413, 'payload_too_large'])
+    if (write) {
+      common.push([403, 'forbidden_origin'], [413, 'payload_too_large'])
       common.push([415, 'unsupported_media_type'])
     }
+    if (schema.body) common.push([400, 'invalid_request'])
     for (const [status, codes] of common) {
       schema.response[status] ??= problemResponse(codes)
     }
