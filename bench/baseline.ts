@@ -6,6 +6,8 @@ import pg from 'pg'
 // signed-in GET /, with node:http and a pg pool, no framework. Two round trips per
 // page (session joined to its user, then the 50 newest members) and an HTML string.
 // GET /login is a bare static page padded to BASELINE_LOGIN_BYTES (Logon's size).
+// GET /auth/verify is the bare answer a forward-auth sub-request gets: 200, no body,
+// Logon's headers with values of the same sizes, and nothing looked up.
 // Env: DATABASE_URL, PORT, BASELINE_LOGIN_BYTES.
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 })
@@ -64,8 +66,20 @@ async function home(cookieHeader: string | undefined, after: string | null): Pro
   return page('Logon', `<p>Signed in as ${escape(username)}</p><ul>${items}</ul>`)
 }
 
+// Sizes as Logon's: a seeded name ("member00001") and a 20-character session id.
+const verifiedHeaders = {
+  'cache-control': 'no-store',
+  vary: 'Cookie',
+  'x-logon-user': 'member00001',
+  'x-logon-session': 'x'.repeat(20),
+}
+
 createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost')
+  if (req.method === 'GET' && url.pathname === '/auth/verify') {
+    res.writeHead(200, verifiedHeaders)
+    return res.end()
+  }
   if (req.method === 'GET' && url.pathname === '/login') return send(res, 200, loginHtml)
   if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, 'ok')
   if (req.method !== 'GET' || url.pathname !== '/') return send(res, 404, 'Not found')

@@ -4,13 +4,15 @@ import { readFileSync } from 'node:fs'
 // The load generator of `npm run bench`, run as a process of its own so that its CPU
 // is never counted as the server's. Reads a job (JSON file named by argv[2]), drives
 // the URL with autocannon and prints one JSON line of figures. With `cookies`, each
-// request carries the next one of them in rotation.
+// request carries the next one of them in rotation (in `credentialHeader`).
 
 export interface LoadJob {
   url: string
   connections: number
   seconds: number
   cookies?: string[]
+  /** The header `cookies` go in: 'cookie' (default), or 'authorization' for bearer tokens. */
+  credentialHeader?: string
   /** For a form post (scenario 3): sent as is with every request. */
   method?: 'GET' | 'POST'
   body?: string
@@ -48,8 +50,9 @@ const result = await autocannon({
           {
             method: 'GET',
             setupRequest: (request) => {
-              const cookie = cookies[next++ % cookies.length]!
-              return { ...request, headers: { ...request.headers, cookie } }
+              const credential = cookies[next++ % cookies.length]!
+              const header = job.credentialHeader ?? 'cookie'
+              return { ...request, headers: { ...request.headers, [header]: credential } }
             },
           },
         ]

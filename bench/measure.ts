@@ -26,6 +26,8 @@ export interface SideSpec {
   env: Record<string, string>
   path: string
   cookies?: string[]
+  /** The header the `cookies` go in (default 'cookie'; 'authorization' for bearer tokens). */
+  credentialHeader?: string
   /** Checked in the body of a few requests before the load: the page is what we think. */
   expect?: string
   /** Schema whose sessions table's UPDATEs are counted from start to stop of the server. */
@@ -52,8 +54,9 @@ export async function measure(side: Side, spec: SideSpec): Promise<Measurement> 
   const server = await startServer(side, spec.env)
   const url = `${server.base}${spec.path}`
   if (spec.expect) {
-    for (const cookie of (spec.cookies ?? [undefined]).slice(0, 5)) {
-      const response = await fetch(url, { headers: cookie ? { cookie } : {} })
+    const header = spec.credentialHeader ?? 'cookie'
+    for (const credential of (spec.cookies ?? [undefined]).slice(0, 5)) {
+      const response = await fetch(url, { headers: credential ? { [header]: credential } : {} })
       const body = await response.text()
       if (response.status !== 200 || !body.includes(spec.expect)) {
         throw new Error(
@@ -62,9 +65,13 @@ export async function measure(side: Side, spec: SideSpec): Promise<Measurement> 
       }
     }
   }
-  const cookies = spec.cookies && (await asReturningBrowsers(url, spec.cookies))
+  // A browser keeps the cookies it is given; a script with a bearer token has none.
+  const cookies =
+    spec.cookies && spec.credentialHeader === undefined
+      ? await asReturningBrowsers(url, spec.cookies)
+      : spec.cookies
   const peakRss = samplePeakRss(server.pid)
-  const job = { url, connections: CONNECTIONS, cookies }
+  const job = { url, connections: CONNECTIONS, cookies, credentialHeader: spec.credentialHeader }
   const warm = await load({ ...job, seconds: WARMUP })
   const app0 = statTicks(server.pid)
   const pg0 = spec.withoutPostgres ? 0 : postgresTicks()

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 // What a run of `npm run bench` is asked to do, read once from the environment:
 // BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a schema of
 // its own is created and dropped), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (5),
-// BENCH_CONNECTIONS (32), BENCH_SCENARIOS (1,2,3,4,5,6,7), BENCH_LOGON_NODE_ARGS (node
+// BENCH_CONNECTIONS (32), BENCH_SCENARIOS (1,2,3,4,5,6,7,8,9), BENCH_LOGON_NODE_ARGS (node
 // flags for Logon only, space-separated, instead of the documented ones; e.g.
 // "--max-semi-space-size=8 --cpu-prof --cpu-prof-dir=/tmp/prof"; "" for none).
 
@@ -12,7 +12,7 @@ export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 export const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 5)
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
-export const SCENARIOS = (process.env.BENCH_SCENARIOS ?? '1,2,3,4,5,6,7').split(',')
+export const SCENARIOS = (process.env.BENCH_SCENARIOS ?? '1,2,3,4,5,6,7,8,9').split(',')
 // Logon runs as README's direct start command (and `npm start`) says, unless
 // BENCH_LOGON_NODE_ARGS gives other node flags.
 export const LOGON_NODE_ARGS = (process.env.BENCH_LOGON_NODE_ARGS ?? '--max-semi-space-size=8')

@@ -51,6 +51,18 @@ export function summary(): string[] {
       `Scenario 6: cold start on PGlite with 10,000 members, median of 3: ${fmt(notes.coldStartMedianMs as number)} ms (runs: ${(notes.coldStartMs as number[]).map((t) => t.toFixed(0)).join(', ')} ms; RSS at ready ${(notes.coldStartRssMiB as number[]).map((m) => m.toFixed(0)).join(', ')} MiB) (target: under 1500 ms).`,
     )
   }
+  const eight = byScenario('8')
+  if (eight?.baseline) {
+    out.push(
+      `Scenario 8: GET /auth/verify signed in, req/s against a bare node:http answer of the same size: ${fmt(eight.logon.rps / eight.baseline.rps, 2)}× (target ≥ 0.5×); app µs/req ${fmt(eight.logon.appUsPerRequest)} vs ${fmt(eight.baseline.appUsPerRequest)}.`,
+    )
+  }
+  const nine = byScenario('9')
+  if (nine && one) {
+    out.push(
+      `Scenario 9: GET /api/v1/session with a bearer token ${fmt(nine.logon.rps)} req/s against Logon's signed-in page (scenario 1) ${fmt(one.logon.rps)} req/s: ${fmt(nine.logon.rps / one.logon.rps, 2)}× (target ≥ 1×).`,
+    )
+  }
   const seven = byScenario('7')
   if (seven?.baseline) {
     // PGlite's work is in Logon's app µs/req: against the baseline's app and postgres both.

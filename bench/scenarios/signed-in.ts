@@ -1,5 +1,5 @@
 import { createSchema, seed } from '../databases.js'
-import { notes } from '../findings.js'
+import { notes, rows } from '../findings.js'
 import { knownSessions } from '../known-sessions.js'
 import { log } from '../log.js'
 import { measure } from '../measure.js'
@@ -10,9 +10,10 @@ import { both } from './side-by-side.js'
 import { signInStorm } from './sign-in-storm.js'
 
 /**
- * Scenarios 1 to 3 on one schema of 10,000 members: the signed-in home page, the
- * anonymous sign-in page (with the floors that show where the distance to the bare
- * page comes from), and the sign-in storm.
+ * Scenarios 1 to 3, 8 and 9 on one schema of 10,000 members: the signed-in home page,
+ * the anonymous sign-in page (with the floors that show where the distance to the bare
+ * page comes from), the sign-in storm, a forward-auth sub-request, and the API's
+ * GET /api/v1/session with bearer tokens (the same sessions as the cookies).
  */
 export async function signedInScenarios() {
   const schema = await createSchema()
@@ -55,6 +56,31 @@ export async function signedInScenarios() {
       },
     ]
     for (const line of rowLines(row).slice(3)) log(line)
+  }
+  if (SCENARIOS.includes('8')) {
+    await both(
+      '8',
+      'signed-in GET /auth/verify, 1,000 cookies',
+      { env, path: '/auth/verify', cookies, expect: '' },
+      { env, path: '/auth/verify', cookies, expect: '' },
+    )
+  }
+  if (SCENARIOS.includes('9')) {
+    // Its yardstick is scenario 1, Logon's signed-in page, in this run (summary.ts).
+    const tokens = cookies.map((cookie) => `Bearer ${cookie.slice(cookie.indexOf('=') + 1)}`)
+    const row = {
+      scenario: '9',
+      label: 'GET /api/v1/session, 1,000 bearer tokens',
+      logon: await measure('logon', {
+        env,
+        path: '/api/v1/session',
+        cookies: tokens,
+        credentialHeader: 'authorization',
+        expect: '"username":"member',
+      }),
+    }
+    rows.push(row)
+    for (const line of rowLines(row)) log(line)
   }
   if (SCENARIOS.includes('3')) await signInStorm(schema, cookies)
 }
