@@ -28,7 +28,10 @@ export interface SideSpec {
   cookies?: string[]
   /** The header the `cookies` go in (default 'cookie'; 'authorization' for bearer tokens). */
   credentialHeader?: string
-  /** Checked in the body of a few requests before the load: the page is what we think. */
+  /**
+   * Checked in the body of a few 200s before the load: the page is what we think ('':
+   * only the 200, for an answer without a body).
+   */
   expect?: string
   /** Schema whose sessions table's UPDATEs are counted from start to stop of the server. */
   countUpdatesIn?: string
@@ -53,7 +56,7 @@ export async function measure(side: Side, spec: SideSpec): Promise<Measurement> 
   const updatesBefore = spec.countUpdatesIn ? await sessionUpdates(spec.countUpdatesIn) : 0
   const server = await startServer(side, spec.env)
   const url = `${server.base}${spec.path}`
-  if (spec.expect) {
+  if (spec.expect !== undefined) {
     const header = spec.credentialHeader ?? 'cookie'
     for (const credential of (spec.cookies ?? [undefined]).slice(0, 5)) {
       const response = await fetch(url, { headers: credential ? { [header]: credential } : {} })

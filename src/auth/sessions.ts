@@ -17,6 +17,7 @@ import { SessionTouches } from './session-touches.js'
 import {
   validateSessionToken,
   type KnownSessions,
+  type SessionUser,
   type SessionValidation,
 } from './session-validation.js'
 import { generateSessionToken, hashSessionSecret } from './tokens.js'
@@ -58,7 +59,14 @@ export interface NewSession {
 }
 
 export type SessionCreation =
-  | { ok: true; token: string; session: Session; evictedSessionIds: string[] }
+  | {
+      ok: true
+      token: string
+      session: Session
+      /** Who it signs in (read under the account's lock, as the session is made). */
+      user: SessionUser
+      evictedSessionIds: string[]
+    }
   /** The password changed after the sign-in verified it: no session. */
   | { ok: false; code: 'password_changed' }
   /** The second factor was turned on after the sign-in checked it was off. */
@@ -147,8 +155,8 @@ export function createSessions({
         // foreign key takes KEY SHARE), which would wait on this while holding
         // session rows this transaction is about to lock: a deadlock.
         // Whether the factor is on comes in the same round trip, read under the lock.
-        const [current] = await tx.query<{ factor_on: boolean }>(
-          `SELECT EXISTS (SELECT 1 FROM totp_factors
+        const [current] = await tx.query<{ username: string; factor_on: boolean }>(
+          `SELECT username, EXISTS (SELECT 1 FROM totp_factors
                            WHERE user_id = $1 AND enabled_at IS NOT NULL) AS factor_on
              FROM users WHERE id = $1 AND password_version = $2 FOR NO KEY UPDATE`,
           [input.userId, input.passwordVersion],
@@ -183,7 +191,8 @@ export function createSessions({
           })
         }
         tx.afterCommit(() => forget(replaced === undefined ? evicted : [replaced, ...evicted]))
-        return { ok: true, token, session, evictedSessionIds: evicted } as const
+        const user = { id: input.userId, username: current.username }
+        return { ok: true, token, session, user, evictedSessionIds: evicted } as const
       })
       return created
     },

@@ -14,6 +14,7 @@ import { ErrorPage } from '../views/error-page.js'
 import { pagePathOf, sendPage, translatorFor } from './pages.js'
 import { VARY_BY_LANGUAGE } from './language.js'
 import { baselineSecurityHeaders } from './security-headers.js'
+import { isApiRequest, sendProblem } from './api/problem.js'
 
 // One error handler at the edge: 4xx keep their status with a short
 // page; a database that does not answer is a plain 503; everything else is a
@@ -108,7 +109,9 @@ export const edgeErrorHandlers: Pick<
   frameworkErrors(error, request, reply) {
     request.log.info({ code: error.code }, 'request refused before routing')
     reply.headers(baselineSecurityHeaders)
-    void sendErrorPage(request, reply, 400)
+    // The API's clients read problems, never a page (api/problem.ts).
+    if (isApiRequest(request.url)) void sendProblem(request, reply, 400, 'invalid_request')
+    else void sendErrorPage(request, reply, 400)
   },
   clientErrorHandler(error, socket) {
     if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return

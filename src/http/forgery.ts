@@ -13,6 +13,11 @@ import fp from 'fastify-plugin'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/** A method that changes nothing (RFC 9110 §9.2.1): never refused as a forgery. */
+export function isSafeMethod(method: string): boolean {
+  return SAFE_METHODS.has(method)
+}
+
 export class ForgeryError extends Error {
   readonly code = 'FORGERY_REFUSED'
   readonly statusCode = 403

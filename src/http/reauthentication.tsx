@@ -13,7 +13,7 @@ import { ConfirmPage, type ConfirmErrors } from '../views/confirm-page.js'
 import { checkPasswordOfSignedIn } from './account-password-check.js'
 import { ACCOUNT_PATH, signedIn, type AccountRouteOptions, type SignedIn } from './account-page.js'
 import { HttpError } from './errors.js'
-import { passwordField } from './form-fields.js'
+import { codeField, passwordField } from './form-fields.js'
 import { safeNextPath } from './next-path.js'
 import { pageContext, sendPage, translatorFor } from './pages.js'
 import { requestOrigin } from './request-origin.js'
@@ -38,7 +38,7 @@ export const CONFIRM_PATH = '/account/confirm'
 
 const confirmationFields = z.object({
   confirm_password: passwordField,
-  confirm_code: z.string().max(256).optional(),
+  confirm_code: codeField.optional(),
 })
 
 /** Whether the session proved who it is within REAUTH_MAX_AGE. */

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { recordAuthEvent } from '../auth/events.js'
-import type { NewSession, Session, Sessions } from '../auth/sessions.js'
+import type { NewSession, Session, SessionUser, Sessions } from '../auth/sessions.js'
 import type { Database } from '../db/database.js'
 import { csrfCookieName, csrfCookieOptions } from './forgery.js'
 import { requestOrigin } from './request-origin.js'
@@ -23,6 +23,7 @@ export interface StartedSession {
   /** The cookie's value: handed to an API client only when it asks (src/http/api/). */
   token: string
   session: Session
+  user: SessionUser
 }
 
 /**
@@ -83,7 +84,12 @@ export async function startSession(
       maxAgeSeconds: remember ? pages.sessions.policy.rememberTimeoutSeconds : undefined,
     }),
   )
-  return { id: created.session.id, token: created.token, session: created.session }
+  return {
+    id: created.session.id,
+    token: created.token,
+    session: created.session,
+    user: created.user,
+  }
 }
 
 /** Signs out: the request's session ends (when it has one) and its cookie goes. */

@@ -222,8 +222,9 @@ export type Registration =
  * Making an account and signing it in. A fair place in the line of hashes first
  * (hash-queue.ts): one address cannot fill it and keep everyone else from hashing,
  * and a request refused for load has counted nothing against the address's
- * registrations. Then every attempt let in counts, before any validation (`parse`)
- * or hashing.
+ * registrations. Then every attempt let in counts, before `parse` and any hashing.
+ * (The API's body has passed its schema by then: a body of the wrong shape, refused
+ * at no cost, is not counted there.)
  */
 export async function registerThroughLimits(
   request: FastifyRequest,

@@ -245,6 +245,10 @@ export const en = {
   'problem.service_unavailable': 'Logon is temporarily unavailable. Please try again in a moment.',
   'problem.busy': 'Logon is busy right now. Please try again in a moment.',
   'problem.internal_error': 'Something went wrong on our side. Please try again.',
+  'problem.field.required': 'This field is required.',
+  'problem.field.type': 'This field has the wrong type.',
+  'problem.field.tooLong': 'This field is too long (at most {maximum}).',
+  'problem.field.unknown': 'This request has no such field.',
 
   'health.alive': 'ok',
   'health.ready': 'ready',

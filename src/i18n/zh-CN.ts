@@ -232,6 +232,10 @@ export const zhCN = {
   'problem.service_unavailable': 'Logon 暂时无法使用，请稍后再试。',
   'problem.busy': 'Logon 目前繁忙，请稍后再试。',
   'problem.internal_error': '我们这边出了点问题，请重试。',
+  'problem.field.required': '此字段为必填项。',
+  'problem.field.type': '此字段的类型不正确。',
+  'problem.field.tooLong': '此字段过长（最多 {maximum}）。',
+  'problem.field.unknown': '此请求没有这个字段。',
 
   // health.alive and health.ready are machine words, for probes that read the body:
   // the same in every language. health.notReady is read by people, so it is translated.

@@ -95,6 +95,9 @@ for (const engine of engines) {
           { 'sec-fetch-site': 'same-site', origin: 'http://sub.localhost' },
           // No Origin and no Sec-Fetch-Site: nothing says it came from this site.
           { origin: '' },
+          // Credentials a browser may attach by itself (HTTP Basic) are no bearer.
+          { origin: 'https://evil.example', authorization: 'Basic dXNlcjpwYXNz' },
+          { origin: 'https://evil.example', authorization: 'Bearer not.valid' },
           { origin: 'null' },
         ]) {
           const answer = await victim.request(write.method, write.url(ids), {

@@ -4,6 +4,7 @@ import { TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { signedInAs } from '../helpers/pages.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
+import { SMALL_SIGN_IN_LIMITS } from '../helpers/limit-waits.js'
 import { codeAt, enableTwoFactor } from '../helpers/two-factor.js'
 import { ApiClient, assertProblem, DocumentCheck } from '../helpers/api-client.js'
 
@@ -14,15 +15,7 @@ import { ApiClient, assertProblem, DocumentCheck } from '../helpers/api-client.j
 const PASSWORD = 'a long and uncommon passphrase'
 const WRONG = 'not the passphrase at all'
 
-const LIMITS = {
-  TRUST_PROXY: 'true',
-  SIGN_IN_FAILURES_PER_NAME_ADDRESS: '3',
-  SIGN_IN_FAILURES_PER_ACCOUNT: '6',
-  SIGN_IN_FAILURES_PER_ADDRESS: '8',
-  SIGN_IN_FIRST_WAIT: '60',
-  SIGN_IN_MAX_WAIT: '240',
-  REGISTRATIONS_PER_MINUTE: '200', // the least it may be
-}
+const LIMITS = SMALL_SIGN_IN_LIMITS
 
 let lastAddress = 0
 const newAddress = () => `203.0.113.${++lastAddress}`

@@ -333,6 +333,20 @@ for (const engine of engines) {
           (await laptop.delete(`/api/v1/sessions/${own}`, undefined, { cookies: false })).status,
           204,
         )
+        assertProblem(
+          await laptop.get('/api/v1/session', { cookies: false }),
+          401,
+          'unauthenticated',
+        )
+        // With the cookie, from this site: it is signing out, and the cookie goes.
+        const page = browser()
+        const made = await page.post('/api/v1/users', {
+          username: 'api-heidi-b',
+          password: PASSWORD,
+        })
+        const ended = await page.delete(`/api/v1/sessions/${made.body.session.id}`)
+        assert.equal(ended.status, 204)
+        assert.equal(page.jar.get('session'), undefined)
       })
 
       test('PUT /password: 204 and the other sessions end; 401 for a wrong current one, 400 for a weak new one', async () => {
@@ -484,6 +498,21 @@ for (const engine of engines) {
         crumbs.jar.set('session', '%%%broken')
         assertProblem(await crumbs.get('/api/v1/session'), 401, 'unauthenticated')
         assertProblem(await api.get('/api/v1/no-such-thing'), 404, 'not_found')
+        // A URL that does not decode is refused before routing: a problem still.
+        assertProblem(await api.get('/api/v1/%zz'), 400, 'invalid_request')
+        const unknownField = await api.post('/api/v1/session', {
+          username: 'x',
+          password: 'y',
+          remeber: true,
+        })
+        assertProblem(unknownField, 400, 'invalid_request')
+        assert.deepEqual(unknownField.body.errors, [
+          { pointer: '#/remeber', code: 'unknown_field', detail: message('problem.field.unknown') },
+        ])
+        const missing = await api.post('/api/v1/session', { username: 'x' })
+        assert.deepEqual(missing.body.errors, [
+          { pointer: '#/password', code: 'required', detail: message('problem.field.required') },
+        ])
         const huge = await api.post('/api/v1/session', { username: 'x'.repeat(300), password: 'y' })
         assertProblem(huge, 400, 'invalid_request')
         assert.equal(huge.body.errors[0].pointer, '#/username')

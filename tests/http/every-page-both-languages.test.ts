@@ -848,6 +848,19 @@ for (const engine of engines) {
             kind: 'problem',
           })
           check(
+            await anyone.send('POST', '/api/v1/session', { username: 42, remeber: true }),
+            'API 400 fields: a wrong type, a missing and an unknown field',
+            { status: 400, kind: 'problem' },
+          )
+          check(
+            await anyone.send('POST', '/api/v1/session', {
+              username: 'x'.repeat(300),
+              password: 'y',
+            }),
+            'API 400 a field too long',
+            { status: 400, kind: 'problem' },
+          )
+          check(
             await anyone.send('POST', '/api/v1/session', '{"username"'),
             'API 400 broken JSON',
             { status: 400, kind: 'problem' },

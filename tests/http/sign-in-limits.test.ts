@@ -7,6 +7,7 @@ import { hiddenInputs, setCookie, TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { formError, message } from '../helpers/pages.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
+import { SMALL_SIGN_IN_LIMITS } from '../helpers/limit-waits.js'
 
 // docs/contract.md "Sign-in limits" and README "Sign-in limits", through the real app,
 // with small limits from the environment and the test clock instead of waiting.
@@ -16,15 +17,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app.js'
 const PASSWORD = 'a long and uncommon passphrase'
 const WRONG = 'not the passphrase at all'
 
-const LIMITS = {
-  TRUST_PROXY: 'true',
-  SIGN_IN_FAILURES_PER_NAME_ADDRESS: '3',
-  SIGN_IN_FAILURES_PER_ACCOUNT: '6',
-  SIGN_IN_FAILURES_PER_ADDRESS: '8',
-  SIGN_IN_FIRST_WAIT: '60',
-  SIGN_IN_MAX_WAIT: '240',
-  REGISTRATIONS_PER_MINUTE: '200',
-}
+const LIMITS = SMALL_SIGN_IN_LIMITS
 
 const from = (t: TestApp, ip: string) => new TestClient(t.app, { 'x-forwarded-for': ip })
 

@@ -1,23 +1,28 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { promisify } from 'node:util'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { PROJECT_DIR } from '../helpers/child-server.js'
 import { hiddenInputs } from '../helpers/client.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
-// A real nginx (Debian's) in front of Logon and of a tiny app on the same site, as
-// docs/contract.md's GET /auth/verify is meant to be used: signed out, the app's
-// address sends the browser to sign in; signed in, the app gets the name in a
-// header; signed out again, it is refused. nginx's own configuration is the one the
-// README shows (auth_request, the 401's Location as the redirect).
+// A real nginx (Debian's) in front of Logon and of a tiny app on the same site, over
+// TLS, as docs/contract.md's GET /auth/verify is meant to be used: signed out, the
+// app's address sends the browser to sign in; signed in, the app gets the name in a
+// header and none of Logon's credentials; signed out again, it is refused. nginx's
+// configuration is read from docs/deploy.md, as an operator would copy it.
 
 const NGINX = '/usr/sbin/nginx'
 const PASSWORD = 'a long and uncommon passphrase'
+const run = promisify(execFile)
 
 function nginxSkipReason(): string | undefined {
   if (existsSync(NGINX)) return undefined
@@ -25,7 +30,7 @@ function nginxSkipReason(): string | undefined {
   return `nginx is not installed at ${NGINX}; apt-get install -y nginx (with CI=true this is a failure)`
 }
 
-/** The README's configuration, with this test's ports and a folder of its own. */
+/** docs/deploy.md's nginx block, with this test's ports, certificate and folder. */
 function nginxConfig({
   dir,
   port,
@@ -37,6 +42,18 @@ function nginxConfig({
   logon: number
   app: number
 }) {
+  const deploy = readFileSync(join(PROJECT_DIR, 'docs', 'deploy.md'), 'utf8')
+  const block = /```nginx\n([\s\S]*?)```/.exec(deploy)?.[1]
+  assert.ok(block, 'docs/deploy.md has an nginx block')
+  const site = block
+    .replace('listen 443 ssl;', `listen 127.0.0.1:${port} ssl;`)
+    .replace(/ssl_certificate (\S+);/, `ssl_certificate ${dir}/site.pem;`)
+    .replace(/ssl_certificate_key (\S+);/, `ssl_certificate_key ${dir}/site.key;`)
+    .replaceAll('127.0.0.1:3000', `127.0.0.1:${logon}`)
+    .replaceAll('127.0.0.1:8080', `127.0.0.1:${app}`)
+  for (const used of [String(logon), String(app), `${dir}/site.pem`]) {
+    assert.ok(site.includes(used), `the block was adapted: ${used}`)
+  }
   return `
 worker_processes 1;
 daemon off;
@@ -50,37 +67,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-
-    # Logon's own pages (sign-in, account) on the same site.
-    location / {
-      proxy_pass http://127.0.0.1:${logon};
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }
-
-    # The sub-request: the browser's cookie, the address it asked for, no body.
-    location = /auth/verify {
-      internal;
-      proxy_pass http://127.0.0.1:${logon};
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Original-URI $request_uri;
-    }
-
-    # The app behind Logon: only signed-in people, and it is told who.
-    location /app/ {
-      auth_request /auth/verify;
-      auth_request_set $logon_user $upstream_http_x_logon_user;
-      auth_request_set $logon_signin $upstream_http_location;
-      error_page 401 =302 $logon_signin;
-      proxy_set_header X-Logon-User $logon_user;
-      proxy_pass http://127.0.0.1:${app};
-    }
-  }
+${site}
 }
 `
 }
@@ -93,28 +80,71 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** fetch without following redirects, with a cookie jar of one browser. */
+interface Answer {
+  status: number
+  location: string | undefined
+  body: string
+}
+
+/**
+ * One browser of the site at `origin` (https://localhost:PORT), reached at 127.0.0.1:
+ * its cookie jar, no redirects followed, the test's own certificate accepted, and the
+ * Origin header a browser sends with every form.
+ */
 class Browser {
   private readonly cookies = new Map<string, string>()
-  constructor(private readonly base: string) {}
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
+  constructor(private readonly origin: string) {}
+  request(
+    path: string,
+    {
+      method = 'GET',
+      headers = {},
+      body,
+    }: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Answer> {
+    const { host, port } = new URL(this.origin)
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
-    const response = await fetch(`${this.base}${path}`, {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+    return new Promise((resolve, reject) => {
+      const outgoing = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          servername: 'localhost',
+          rejectUnauthorized: false,
+          method,
+          path,
+          headers: {
+            host,
+            ...(method === 'POST' ? { origin: this.origin } : {}),
+            ...headers,
+            ...(cookie ? { cookie } : {}),
+          },
+        },
+        (response) => {
+          for (const set of response.headers['set-cookie'] ?? []) {
+            const [pair] = set.split(';')
+            const [name, ...value] = pair!.split('=')
+            if (/max-age=0/i.test(set) || /expires=Thu, 01 Jan 1970/i.test(set))
+              this.cookies.delete(name!)
+            else this.cookies.set(name!, value.join('='))
+          }
+          let text = ''
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode!,
+              location: response.headers.location,
+              body: text,
+            }),
+          )
+        },
+      )
+      outgoing.on('error', reject)
+      outgoing.end(body)
     })
-    for (const set of response.headers.getSetCookie()) {
-      const [pair] = set.split(';')
-      const [name, ...value] = pair!.split('=')
-      if (/max-age=0/i.test(set) || /expires=Thu, 01 Jan 1970/i.test(set))
-        this.cookies.delete(name!)
-      else this.cookies.set(name!, value.join('='))
-    }
-    return response
   }
-  async submit(page: string, action: string, fields: Record<string, string>): Promise<Response> {
-    const html = await (await this.request(page)).text()
+  async submit(page: string, action: string, fields: Record<string, string>): Promise<Answer> {
+    const html = (await this.request(page)).body
     const body = new URLSearchParams({ ...hiddenInputs(html, action), ...fields })
     return this.request(action, {
       method: 'POST',
@@ -132,7 +162,7 @@ describe(
     let app: Server
     let nginx: ChildProcess
     let dir: string
-    let base: string
+    let origin: string
     let signInAt: string
 
     before(async () => {
@@ -140,15 +170,34 @@ describe(
       dir = await mkdtemp(join(tmpdir(), 'logon-nginx-'))
       const port = await freePort()
       // nginx is the one proxy in front (TRUST_PROXY=true), and the site's origin is its.
-      const publicOrigin = `http://localhost:${port}`
+      origin = `https://localhost:${port}`
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        join(dir, 'site.key'),
+        '-out',
+        join(dir, 'site.pem'),
+      ])
+      const publicOrigin = origin
       logon = await startTestApp('pglite', {
-        env: { TRUST_PROXY: 'true', PUBLIC_ORIGIN: publicOrigin },
+        env: { TRUST_PROXY: 'true', PUBLIC_ORIGIN: publicOrigin, COOKIE_SECURE: 'true' },
       })
       signInAt = `${publicOrigin}/login`
       await logon.app.listen({ port: 0, host: '127.0.0.1' })
       app = createServer((request, response) => {
         response.setHeader('content-type', 'text/plain; charset=utf-8')
-        response.end(`app sees: ${decodeURIComponent(String(request.headers['x-logon-user']))}`)
+        const cookies = String(request.headers.cookie ?? '')
+        response.end(
+          `app sees: ${decodeURIComponent(String(request.headers['x-logon-user']))}; cookies: ${cookies}`,
+        )
       })
       await new Promise<void>((done) => app.listen(0, '127.0.0.1', done))
       const config = join(dir, 'nginx.conf')
@@ -164,10 +213,9 @@ describe(
       nginx = spawn(NGINX, ['-c', config, '-p', dir], { stdio: ['ignore', 'ignore', 'pipe'] })
       let stderr = ''
       nginx.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-      base = `http://127.0.0.1:${port}`
       for (let i = 0; ; i++) {
         try {
-          await fetch(`${base}/healthz`)
+          await new Browser(origin).request('/healthz')
           break
         } catch {
           if (i > 100 || nginx.exitCode !== null) throw new Error(`nginx did not start: ${stderr}`)
@@ -184,40 +232,58 @@ describe(
       if (dir) await rm(dir, { recursive: true, force: true })
     })
 
-    test('signed out → sent to sign in → back to the app, which sees the name; signed out again → refused', async () => {
-      const person = new Browser(base)
+    test('signed out → sent to sign in → back to the app, which sees the name and no credential; signed out again → refused', async () => {
+      const person = new Browser(origin)
       assert.equal(
         (await person.submit('/register', '/register', { username: 'visitor', password: PASSWORD }))
           .status,
         303,
+        'a form of the https site is its own (X-Forwarded-Proto)',
       )
       assert.equal((await person.submit('/', '/logout', {})).status, 303)
 
       const refused = await person.request('/app/report')
       assert.equal(refused.status, 302, 'nginx turns the 401 into a redirect')
-      assert.equal(refused.headers.get('location'), `${signInAt}?next=%2Fapp%2Freport`)
+      assert.equal(refused.location, `${signInAt}?next=%2Fapp%2Freport`)
 
       const signedIn = await person.submit('/login?next=%2Fapp%2Freport', '/login', {
         username: 'visitor',
         password: PASSWORD,
       })
       assert.equal(signedIn.status, 303)
-      assert.equal(signedIn.headers.get('location'), '/app/report')
+      assert.equal(signedIn.location, '/app/report')
 
       const inside = await person.request('/app/report')
       assert.equal(inside.status, 200)
-      assert.equal(await inside.text(), 'app sees: visitor')
+      const [sees, cookies] = inside.body.split('; cookies: ')
+      assert.equal(sees, 'app sees: visitor')
+      assert.doesNotMatch(cookies!, /session=/, 'the session cookie stays with Logon')
+      assert.match(
+        cookies!,
+        /(?:^|; )__Host-device=[^;]+/,
+        "the browser's other cookies reach the app",
+      )
+
+      // Signed in, a browser still cannot choose the name the app sees.
+      const forged = await person.request('/app/report', {
+        headers: { 'x-logon-user': 'someone-else' },
+      })
+      assert.equal(forged.status, 200)
+      assert.match(forged.body, /^app sees: visitor;/)
+      // Nor turn the sub-request into a redirect nginx would answer with a 500.
+      const sneaky = await person.request('/app/report', {
+        headers: { 'x-forwarded-uri': '/elsewhere' },
+      })
+      assert.equal(sneaky.status, 200)
 
       assert.equal((await person.submit('/', '/logout', {})).status, 303)
       const again = await person.request('/app/report')
       assert.equal(again.status, 302, 'signed out: refused again')
-
-      // A browser that never signed in cannot choose the name the app sees.
-      const stranger = new Browser(base)
-      const forged = await stranger.request('/app/report', {
-        headers: { 'x-logon-user': 'visitor' },
+      const stranger = await new Browser(origin).request('/app/report', {
+        headers: { 'x-logon-user': 'visitor', 'x-forwarded-uri': '/elsewhere' },
       })
-      assert.equal(forged.status, 302)
+      assert.equal(stranger.status, 302)
+      assert.equal(stranger.location, `${signInAt}?next=%2Fapp%2Freport`)
     })
   },
 )

@@ -11,7 +11,8 @@ import { PasswordHashingBusyError, passwordHashingLoad } from '../../auth/passwo
 import { DatabaseUnavailableError } from '../../db/database.js'
 import { apiAuthentication } from './authentication.js'
 import type { ApiOptions } from './options.js'
-import { problemResponse, sendProblem, type FieldError } from './problem.js'
+import { API_PREFIX, problemResponse, sendProblem } from './problem.js'
+import { fieldErrors } from './validation-problems.js'
 import { accountApiRoutes } from './routes/account.js'
 import { membersApiRoutes } from './routes/members.js'
 import { sessionApiRoutes } from './routes/session.js'
@@ -23,7 +24,7 @@ import { usersApiRoutes } from './routes/users.js'
 // compiler); every error is a problem (problem.ts), never an HTML page; and the
 // OpenAPI document is generated from the routes' own schemas.
 
-export const API_PREFIX = '/api/v1'
+export { API_PREFIX }
 
 const BEARER_SCHEME = {
   type: 'http',
@@ -100,15 +101,27 @@ export async function apiRoutes(
   // every request passes (authentication.ts, the body limit, the error handler).
   app.addHook('onRoute', (route) => {
     const schema = route.schema as
-      { body?: unknown; response?: Record<string, unknown> } | undefined
+      | {
+          body?: unknown
+          params?: unknown
+          querystring?: unknown
+          response?: Record<string, unknown>
+        }
+      | undefined
     if (!schema?.response) return
     const write = !['GET', 'HEAD'].includes(String(route.method))
-    const common: [number, string][] = [[503, 'service_unavailable, or busy']]
+    const common: [number, string][] = [
+      [500, 'internal_error'],
+      [503, 'service_unavailable, or busy'],
+    ]
     if (write) {
       common.push([403, 'forbidden_origin'], [413, 'payload_too_large'])
       common.push([415, 'unsupported_media_type'])
     }
-    if (schema.body) common.push([400, 'invalid_request'])
+    // A write may carry broken JSON even where it needs no body.
+    if (write || schema.body || schema.params || schema.querystring) {
+      common.push([400, 'invalid_request'])
+    }
     for (const [status, codes] of common) {
       schema.response[status] ??= problemResponse(codes)
     }
@@ -121,12 +134,8 @@ export async function apiRoutes(
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const where = error.validationContext === 'body' ? '#' : `#/${error.validationContext}`
-      const errors: FieldError[] = error.validation.map((issue) => ({
-        pointer: `${where}${issue.instancePath === '/' ? '' : issue.instancePath}`,
-        code: issue.keyword,
-        detail: issue.message ?? '',
-      }))
+      const part = error.validationContext ?? 'body'
+      const errors = fieldErrors(request, part, error.validation)
       return sendProblem(request, reply, 400, 'invalid_request', { errors })
     }
     if (error instanceof DatabaseUnavailableError) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Sessions } from '../../auth/sessions.js'
-import { isCrossSiteRequest } from '../forgery.js'
+import { isCrossSiteRequest, isSafeMethod } from '../forgery.js'
 import { sessionCookieName, sessionCookieOptions } from '../session-cookie.js'
 import { signInStepCookieName } from '../sign-in-step-cookie.js'
 import { sendProblem } from './problem.js'
@@ -12,14 +12,13 @@ import { sendProblem } from './problem.js'
 //   sessions, revocation on every instance). A bearer that does not validate is no one:
 //   it never falls back to the cookie.
 // - The cookie is ambient: any site can make a browser send it. A write that carries a
-//   Logon cookie (session or sign-in step) without a bearer goes on only when the
+//   Logon cookie (session or sign-in step) without a valid bearer goes on only when the
 //   browser says the request came from this origin (Origin, or Sec-Fetch-Site:
 //   same-origin): no header, no write. A write without either cookie is refused when
 //   the browser says it came from elsewhere (a forged sign-in).
 // - Every body must be application/json, so no HTML form and no "simple" cross-site
 //   fetch (text/plain) can reach a handler: their bodies are refused before parsing.
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 // RFC 6750 §2.1: b64token. Session tokens are base64url id.secret, well inside it.
 const BEARER = /^Bearer +([\w.~+/-]+=*) *$/i
 
@@ -88,8 +87,10 @@ export const apiAuthentication = fp<ApiAuthenticationOptions>(
     }
 
     function refusedWrite(request: FastifyRequest, reply: FastifyReply): FastifyReply | null {
-      if (SAFE_METHODS.has(request.method)) return null
-      if (request.headers.authorization === undefined) {
+      if (isSafeMethod(request.method)) return null
+      // Only a bearer that validated carries no ambient credential: any other
+      // Authorization (a browser's cached Basic credentials, say) proves nothing.
+      if (request.authenticatedBy !== 'bearer') {
         const ambient =
           request.cookies[sessionCookie] !== undefined || request.cookies[stepCookie] !== undefined
         if (ambient ? !saysSameOrigin(request) : isCrossSiteRequest(request)) {
@@ -106,9 +107,9 @@ export const apiAuthentication = fp<ApiAuthenticationOptions>(
     // Before the body is read: a refused write costs no parsing.
     app.addHook('onRequest', async (request, reply) => {
       reply.header('cache-control', 'no-store')
+      await authenticate(request, reply)
       const refused = refusedWrite(request, reply)
       if (refused) return refused
-      await authenticate(request, reply)
     })
   },
 )

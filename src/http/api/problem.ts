@@ -11,6 +11,13 @@ import { translatorFor } from '../pages.js'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
+/** Where the API lives: every answer below it, an error too, is JSON. */
+export const API_PREFIX = '/api/v1'
+
+export function isApiRequest(url: string): boolean {
+  return url === API_PREFIX || url.startsWith(`${API_PREFIX}/`) || url.startsWith(`${API_PREFIX}?`)
+}
+
 /** Each code, its words, and where it may be answered (docs/contract.md, "JSON API"). */
 const TITLES = {
   invalid_request: 'problem.invalid_request',

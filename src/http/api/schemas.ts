@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { passwordField, usernameField } from '../form-fields.js'
+import { codeField, MEMBER_CURSOR, passwordField, usernameField } from '../form-fields.js'
 
 // The API's shapes, declared once: Fastify validates requests with them
 // (fastify-type-provider-zod), the handlers are typed by them, and the OpenAPI
@@ -78,14 +78,13 @@ export const signInBody = z
   })
   .meta({ id: 'SignIn' })
 
-const codeField = z
-  .string()
-  .max(256)
-  .meta({ description: 'The 6-digit code of the authenticator app, or a recovery code' })
+const code = codeField.meta({
+  description: 'The 6-digit code of the authenticator app, or a recovery code',
+})
 
 export const secondStepBody = z
   .strictObject({
-    code: codeField,
+    code,
     step: z
       .string()
       .max(256)
@@ -96,21 +95,21 @@ export const secondStepBody = z
   .meta({ id: 'SecondStepAnswer' })
 
 export const reauthenticationBody = z
-  .strictObject({ password: passwordField, code: codeField.optional() })
+  .strictObject({ password: passwordField, code: code.optional() })
   .meta({ id: 'Reauthentication' })
 
 export const passwordChangeBody = z
   .strictObject({
     current_password: passwordField,
     new_password: passwordField,
-    code: codeField.optional().meta({
+    code: code.optional().meta({
       description: 'Needed with a second factor when the session signed in over 10 minutes ago',
     }),
   })
   .meta({ id: 'PasswordChange' })
 
 export const accountDeletionBody = z
-  .strictObject({ password: passwordField, code: codeField.optional() })
+  .strictObject({ password: passwordField, code: code.optional() })
   .meta({ id: 'AccountDeletion' })
 
 export const deviceSchema = z
@@ -128,7 +127,10 @@ export const sessionListSchema = z
           address: z.string().nullable(),
           signed_in_at: timestamp,
           last_seen_at: timestamp,
-          expires_at: timestamp.meta({ description: 'When it ends unless used again' }),
+          ends_at: timestamp.meta({
+            description:
+              'When it ends unless used again: the earlier of the idle and absolute ends',
+          }),
           remember: z.boolean(),
         })
         .meta({ id: 'SessionListItem' }),
@@ -139,10 +141,11 @@ export const sessionListSchema = z
 export const sessionIdParams = z.object({ id: z.string().max(64) })
 
 export const membersQuery = z.strictObject({
-  after: z
-    .string()
-    .optional()
-    .meta({ description: 'The `next` of the previous page: a member id' }),
+  // Checked by the route (400 invalid_cursor, as the home page's rule), shown here.
+  after: z.string().optional().meta({
+    description: 'The `next` of the previous page: a member id',
+    pattern: MEMBER_CURSOR.source,
+  }),
 })
 
 export const membersSchema = z

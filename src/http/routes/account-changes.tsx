@@ -3,20 +3,20 @@ import { z } from 'zod'
 import { changePasswordOfSignedIn, deleteAccountOfSignedIn } from '../account-flows.js'
 import { ACCOUNT_PATH, showAccount, signedIn, type AccountRouteOptions } from '../account-page.js'
 import { HttpError } from '../errors.js'
-import { passwordField } from '../form-fields.js'
+import { codeField, passwordField } from '../form-fields.js'
 import { translatorFor } from '../pages.js'
 
 // The account page's two changes that first check the password (and a code, when
 // asked): a new password, and deleting the account. The rules are in account-flows.ts,
 // shared with the JSON API; this file only answers with the page.
 
-const codeField = z.string().max(256).optional()
+const optionalCode = codeField.optional()
 const passwordChangeBody = z.object({
   current_password: passwordField,
   new_password: passwordField,
-  code: codeField,
+  code: optionalCode,
 })
-const deleteBody = z.object({ password: passwordField, delete_code: codeField })
+const deleteBody = z.object({ password: passwordField, delete_code: optionalCode })
 
 export async function accountChangeRoutes(app: FastifyInstance, opts: AccountRouteOptions) {
   const minLength = opts.accounts.policy.passwordMinLength

@@ -34,10 +34,12 @@ function signInFor(
   publicOrigin: string,
 ): { status: 302 | 401; location: string } | undefined {
   const signIn = (next: string) => `${publicOrigin}/login?next=${encodeURIComponent(next)}`
-  const forwarded = safeNextPath(single(request.headers['x-forwarded-uri']))
-  if (forwarded !== undefined) return { status: 302, location: signIn(forwarded) }
+  // nginx's header first: a client behind nginx could add an X-Forwarded-Uri of its
+  // own, which nginx passes to the sub-request, and a 302 there is nginx's 500.
   const original = safeNextPath(single(request.headers['x-original-uri']))
   if (original !== undefined) return { status: 401, location: signIn(original) }
+  const forwarded = safeNextPath(single(request.headers['x-forwarded-uri']))
+  if (forwarded !== undefined) return { status: 302, location: signIn(forwarded) }
   return undefined
 }
 

@@ -4,16 +4,12 @@ import type { Members } from '../../auth/members.js'
 import type { Sessions } from '../../auth/sessions.js'
 import { SignedInHomePage, SignedOutHomePage } from '../../views/home-page.js'
 import { HttpError } from '../errors.js'
+import { MEMBER_CURSOR } from '../form-fields.js'
 import { pageContext, sendPage } from '../pages.js'
 import { takeNoticeViews } from '../session-notices.js'
 
 const homeQuery = z.object({
-  // A member id from the previous page's "Next" link: digits only (no "0x10", "1e3").
-  after: z
-    .string()
-    .regex(/^[1-9]\d{0,15}$/)
-    .transform(Number)
-    .optional(),
+  after: z.string().regex(MEMBER_CURSOR).transform(Number).optional(),
 })
 
 export async function homeRoutes(

@@ -5,6 +5,7 @@ import { findPendingSignIn, type PendingSignIn } from '../../auth/pending-sign-i
 import { LoginPage } from '../../views/login-page.js'
 import { LoginTwoFactorPage } from '../../views/login-two-factor-page.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
+import { codeField } from '../form-fields.js'
 import { finishSecondStep, type SignInFlowOptions } from '../sign-in-flows.js'
 import { clearSignInStepCookie, signInStepToken } from '../sign-in-step-cookie.js'
 
@@ -14,7 +15,7 @@ import { clearSignInStepCookie, signInStepToken } from '../sign-in-step-cookie.j
 
 export const LOGIN_TWO_FACTOR_PATH = '/login/two-factor'
 
-const codeBody = z.object({ code: z.string().max(256) })
+const codeBody = z.object({ code: codeField })
 
 export interface LoginTwoFactorRouteOptions extends SignInFlowOptions {
   secondFactor: SecondFactorServices

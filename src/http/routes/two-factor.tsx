@@ -15,7 +15,7 @@ import { TwoFactorPage, type TwoFactorState } from '../../views/two-factor-page.
 import { checkPasswordOfSignedIn } from '../account-password-check.js'
 import { ACCOUNT_PATH, signedIn, type AccountRouteOptions, type SignedIn } from '../account-page.js'
 import { HttpError } from '../errors.js'
-import { passwordField } from '../form-fields.js'
+import { codeField, passwordField } from '../form-fields.js'
 import { pageContext, sendPage, translatorFor } from '../pages.js'
 import {
   confirmFirst,
@@ -32,10 +32,10 @@ import { requestOrigin } from '../request-origin.js'
 export const TWO_FACTOR_PATH = `${ACCOUNT_PATH}/two-factor`
 
 const enableBody = z.object({
-  code: z.string().max(256),
+  code: codeField,
   setup: z.string().max(256).optional(),
 })
-const disableBody = z.object({ password: passwordField, code: z.string().max(256) })
+const disableBody = z.object({ password: passwordField, code: codeField })
 
 /**
  * The QR code of the otpauth:// URI, drawn on the server as SVG, for an <img>. The

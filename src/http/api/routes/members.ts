@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { MEMBER_CURSOR } from '../../form-fields.js'
 import { requireSession } from '../authentication.js'
 import { typedByZod, type ApiOptions } from '../options.js'
 import { problemResponse, sendProblem } from '../problem.js'
@@ -6,9 +7,6 @@ import { jsonResponse, membersQuery, membersSchema } from '../schemas.js'
 
 // The members, as the home page lists them to the signed in: newest first, a page at
 // a time, `next` the cursor of the following page (docs/contract.md, "Home page").
-
-// A member id as the page takes it: digits only (no "0x10", "1e3", "-1").
-const CURSOR = /^[1-9]\d{0,15}$/
 
 export async function membersApiRoutes(app: FastifyInstance, opts: ApiOptions) {
   typedByZod(app).get(
@@ -29,7 +27,7 @@ export async function membersApiRoutes(app: FastifyInstance, opts: ApiOptions) {
     async (request, reply) => {
       if (!requireSession(request, reply)) return reply
       const { after } = request.query
-      if (after !== undefined && !CURSOR.test(after)) {
+      if (after !== undefined && !MEMBER_CURSOR.test(after)) {
         return sendProblem(request, reply, 400, 'invalid_cursor')
       }
       const page = await opts.members.page(after === undefined ? undefined : Number(after))

@@ -3,6 +3,7 @@ import { describeDevice } from '../../../auth/devices.js'
 import { recordAuthEvent } from '../../../auth/events.js'
 import { recentlyAuthenticated } from '../../reauthentication.js'
 import { requestOrigin } from '../../request-origin.js'
+import { endSession } from '../../session-changes.js'
 import { requireSession } from '../authentication.js'
 import { typedByZod, type ApiOptions } from '../options.js'
 import { sessionEndJson } from '../present.js'
@@ -40,7 +41,7 @@ export async function sessionsApiRoutes(app: FastifyInstance, opts: ApiOptions) 
           address: s.ip,
           signed_in_at: s.createdAt.toISOString(),
           last_seen_at: s.lastSeenAt.toISOString(),
-          expires_at: sessionEndJson(s, sessions.policy),
+          ends_at: sessionEndJson(s, sessions.policy),
           remember: s.remember,
         })),
       }
@@ -76,14 +77,20 @@ export async function sessionsApiRoutes(app: FastifyInstance, opts: ApiOptions) 
       if (id !== session.id && !(await recentlyAuthenticated(current, opts))) {
         return sendProblem(request, reply, 401, 'reauthentication_required')
       }
-      if (!(await sessions.endOne(user.id, id)))
-        return sendProblem(request, reply, 404, 'not_found')
-      await recordAuthEvent(db, {
-        userId: user.id,
-        kind: id === session.id ? 'signed_out' : 'session_revoked',
-        at: opts.pageSessions.now(),
-        ...requestOrigin(request),
-      })
+      if (id === session.id) {
+        // Its own: signing out, as DELETE /session (its cookie goes too).
+        await endSession(request, reply, opts.pageSessions)
+      } else {
+        if (!(await sessions.endOne(user.id, id))) {
+          return sendProblem(request, reply, 404, 'not_found')
+        }
+        await recordAuthEvent(db, {
+          userId: user.id,
+          kind: 'session_revoked',
+          at: opts.pageSessions.now(),
+          ...requestOrigin(request),
+        })
+      }
       return reply.code(204).send(null)
     },
   )

@@ -35,6 +35,7 @@ export async function usersApiRoutes(app: FastifyInstance, opts: ApiOptions) {
       schema: {
         tags: ['users'],
         operationId: 'createUser',
+        security: [], // no session yet: this is how one is made
         summary: 'Create an account; it is signed in',
         body: registrationBody,
         response: {
