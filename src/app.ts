@@ -45,6 +45,7 @@ import { registerRoutes } from './http/routes/register.js'
 import { securityHeaders } from './http/security-headers.js'
 import { sessionPlugin } from './http/session-plugin.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
+import { answerRequestIds, requestIdOptions } from './http/request-id.js'
 import type { PageSessions } from './http/session-changes.js'
 import { startHashCensus } from './jobs/hash-census.js'
 import { startPurge } from './jobs/purge.js'
@@ -150,6 +151,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     schemaController: zodOnlySchemaController,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: fastifyTrustProxy(config.trustProxy),
+    ...requestIdOptions(config.trustProxy !== false),
     // A client that trickles its request in is cut off well within the 10 s that a
     // graceful stop may take (docs/contract.md).
     requestTimeout: 8_000,
@@ -161,6 +163,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.decorateRequest('user', null)
   app.decorateRequest('session', null)
   registerErrorHandlers(app)
+  answerRequestIds(app)
 
   await app.register(securityHeaders, { hsts: config.cookieSecure })
   await app.register(fastifyCookie, { secret: deps.secret })

@@ -52,8 +52,8 @@ export async function listMembers(
 
 export interface Members {
   page(afterId?: number): Promise<MembersPage>
-  /** insertUser, and the kept pages go. */
-  add(input: Parameters<typeof insertUser>[1]): ReturnType<typeof insertUser>
+  /** insertUser (inside `tx` when given), and the kept pages go (once it commits). */
+  add(input: Parameters<typeof insertUser>[1], tx?: Transaction): ReturnType<typeof insertUser>
   /**
    * deleteUser inside `tx` (its sessions go with it, by cascade: end them through the
    * session service in the same transaction), and the kept pages go once it commits.
@@ -65,9 +65,12 @@ export function createMembers({ db, known }: { db: Queryable; known?: KnownMembe
   const changed = () => known?.clear()
   return {
     page: (afterId) => listMembers(db, { afterId, known }),
-    async add(input) {
-      const inserted = await insertUser(db, input)
-      if (inserted.ok) changed()
+    async add(input, tx) {
+      const inserted = await insertUser(tx ?? db, input)
+      if (inserted.ok) {
+        if (tx) tx.afterCommit(changed)
+        else changed()
+      }
       return inserted
     },
     async remove(tx, user) {

@@ -76,7 +76,8 @@ export type SessionCreation =
 
 export interface Sessions {
   readonly policy: SessionPolicy
-  create(input: NewSession): Promise<SessionCreation>
+  /** Given `tx`, inside that transaction (registration makes the account and its first session in one). */
+  create(input: NewSession, options?: { tx?: Transaction }): Promise<SessionCreation>
   /** The session and user a cookie's token names, or null; notes the use (last_seen_at). */
   validate(token: string): Promise<SessionValidation | null>
   /**
@@ -134,7 +135,7 @@ export function createSessions({
      * this session with the others); ends the session this one replaces (fixation);
      * ends the least recently used beyond SESSIONS_PER_ACCOUNT, with an event.
      */
-    async create(input) {
+    async create(input, { tx: outer } = {}) {
       const now = clock()
       const { id, secret, token } = generateSessionToken()
       const session: Session = {
@@ -149,7 +150,7 @@ export function createSessions({
         noticeEventId: 0,
         noticesSeenEventId: 0,
       }
-      const created = await db.transaction(async (tx) => {
+      const createIn = async (tx: Transaction): Promise<SessionCreation> => {
         // NO KEY UPDATE: it waits for a password change (an UPDATE of the row) and
         // makes one wait, but not a row that only references the account (an event's
         // foreign key takes KEY SHARE), which would wait on this while holding
@@ -193,8 +194,8 @@ export function createSessions({
         tx.afterCommit(() => forget(replaced === undefined ? evicted : [replaced, ...evicted]))
         const user = { id: input.userId, username: current.username }
         return { ok: true, token, session, user, evictedSessionIds: evicted } as const
-      })
-      return created
+      }
+      return outer ? createIn(outer) : db.transaction(createIn)
     },
 
     validate: (token) =>

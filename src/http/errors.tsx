@@ -108,7 +108,7 @@ export const edgeErrorHandlers: Pick<
 > = {
   frameworkErrors(error, request, reply) {
     request.log.info({ code: error.code }, 'request refused before routing')
-    reply.headers(baselineSecurityHeaders)
+    reply.headers(baselineSecurityHeaders).header('x-request-id', request.id)
     // The API's clients read problems, never a page (api/problem.ts).
     if (isApiRequest(request.url)) void sendProblem(request, reply, 400, 'invalid_request')
     else void sendErrorPage(request, reply, 400)

@@ -1,6 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { recordAuthEvent } from '../auth/events.js'
-import type { NewSession, Session, SessionUser, Sessions } from '../auth/sessions.js'
+import type {
+  NewSession,
+  Session,
+  SessionCreation,
+  SessionUser,
+  Sessions,
+} from '../auth/sessions.js'
 import type { Database } from '../db/database.js'
 import { csrfCookieName, csrfCookieOptions } from './forgery.js'
 import { requestOrigin } from './request-origin.js'
@@ -75,21 +81,26 @@ export async function startSession(
     ...requestOrigin(request),
   })
   if (!created.ok) return null
+  return giveSession(reply, created, pages)
+}
+
+/** Hands a session made (by startSession, or with its account) to the browser: its cookie. */
+export function giveSession(
+  reply: FastifyReply,
+  created: Extract<SessionCreation, { ok: true }>,
+  pages: PageSessions,
+): StartedSession {
   resetClientState(reply, pages)
+  const { session, token, user } = created
   reply.setCookie(
     sessionCookieName(pages.cookieSecure),
-    created.token,
+    token,
     sessionCookieOptions({
       secure: pages.cookieSecure,
-      maxAgeSeconds: remember ? pages.sessions.policy.rememberTimeoutSeconds : undefined,
+      maxAgeSeconds: session.remember ? pages.sessions.policy.rememberTimeoutSeconds : undefined,
     }),
   )
-  return {
-    id: created.session.id,
-    token: created.token,
-    session: created.session,
-    user: created.user,
-  }
+  return { id: session.id, token, session, user }
 }
 
 /** Signs out: the request's session ends (when it has one) and its cookie goes. */

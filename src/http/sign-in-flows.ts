@@ -22,7 +22,12 @@ import type { LimitsPolicy } from '../config.js'
 import { renewDeviceCookie, requestDeviceKey, type DeviceCookieSettings } from './device-cookie.js'
 import { requestOrigin } from './request-origin.js'
 import { secondFactorFailed } from './second-factor-failures.js'
-import { startSession, type PageSessions, type StartedSession } from './session-changes.js'
+import {
+  giveSession,
+  startSession,
+  type PageSessions,
+  type StartedSession,
+} from './session-changes.js'
 import { refuseAttempt } from './too-many-attempts.js'
 
 // Signing up, signing in with a password, and the second step of a sign-in: the rules
@@ -247,21 +252,19 @@ export async function registerThroughLimits(
     }
     const input = parse()
     if (input === null) return { kind: 'invalid' }
-    const result = await registerAccount(opts.accounts, input, { now: at, lease })
+    // The account, its event and its first session in one transaction (registration.ts).
+    const result = await registerAccount(opts.accounts, input, {
+      now: at,
+      lease,
+      firstSession: {
+        remember: false,
+        replacesSessionId: request.session?.id,
+        ...requestOrigin(request),
+      },
+    })
     lease.release() // hashing is done; the place is someone else's (release is idempotent)
     if (!result.ok) return { kind: 'rejected', errors: result.errors }
-    await recordAuthEvent(db, {
-      userId: result.user.id,
-      kind: 'registered',
-      at,
-      ...requestOrigin(request),
-    })
-    const started = await startSession(
-      request,
-      reply,
-      { user: result.user, remember: false },
-      opts.pageSessions,
-    )
+    const started = result.session ? giveSession(reply, result.session, opts.pageSessions) : null
     await renewDeviceCookie(
       request,
       reply,

@@ -24,6 +24,11 @@ import { TEST_SECRET } from './test-app.js'
  */
 export class SwitchableDatabase implements Database {
   mode: 'answering' | 'unavailable' | 'broken' = 'answering'
+  /**
+   * Statements inside a transaction that fail as a lost server does (the connection
+   * dropped between two statements of one transaction), while everything else answers.
+   */
+  failInTransactions: RegExp | undefined
   constructor(private readonly inner: Database) {}
 
   get engine() {
@@ -50,7 +55,15 @@ export class SwitchableDatabase implements Database {
     options?: TransactionOptions,
   ): Promise<T> {
     this.check()
-    return this.inner.transaction(fn, options)
+    const failing = this.failInTransactions
+    if (!failing) return this.inner.transaction(fn, options)
+    return this.inner.transaction((tx) => {
+      const query = <Row>(sql: string, params?: readonly unknown[]) => {
+        if (failing.test(sql)) throw new DatabaseUnavailableError()
+        return tx.query<Row>(sql, params)
+      }
+      return fn(Object.assign(Object.create(tx) as Transaction, { query }))
+    }, options)
   }
 
   async ping(): Promise<void> {
