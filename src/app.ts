@@ -46,6 +46,7 @@ import { securityHeaders } from './http/security-headers.js'
 import { sessionPlugin } from './http/session-plugin.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { answerRequestIds, requestIdOptions } from './http/request-id.js'
+import { requestLimit } from './http/request-limit.js'
 import type { PageSessions } from './http/session-changes.js'
 import { startHashCensus } from './jobs/hash-census.js'
 import { startPurge } from './jobs/purge.js'
@@ -164,6 +165,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.decorateRequest('session', null)
   registerErrorHandlers(app)
   answerRequestIds(app)
+  // First of the hooks that refuse: a flood is turned away before any cookie or query.
+  await requestLimit(app, config.limits)
 
   await app.register(securityHeaders, { hsts: config.cookieSecure })
   await app.register(fastifyCookie, { secret: deps.secret })

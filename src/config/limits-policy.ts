@@ -47,6 +47,12 @@ export const limitsVariables = z.object({
     max: 1_000_000,
     message: 'must be a whole number from 200 to 1000000',
   }).default(300),
+  // Every request, per client address and instance: a flood's first line (README).
+  REQUESTS_PER_ADDRESS_PER_MINUTE: wholeNumber({
+    min: 60,
+    max: 1_000_000,
+    message: 'must be a whole number from 60 to 1000000',
+  }).default(1200),
 })
 
 /** A counter of failed sign-ins: after `maxFailures` within `windowSeconds`, wait. */
@@ -72,6 +78,8 @@ export interface LimitsPolicy {
   readonly enabled: boolean
   readonly signIn: SignInLimits
   readonly registrationsPerMinute: number
+  /** Requests of any kind from one client address, per instance (http/request-limit.ts). */
+  readonly requestsPerAddressPerMinute: number
 }
 
 export function limitsPolicy(e: z.output<typeof limitsVariables>): LimitsPolicy {
@@ -95,5 +103,6 @@ export function limitsPolicy(e: z.output<typeof limitsVariables>): LimitsPolicy 
       signInsPerAddressPerMinute: e.SIGN_INS_PER_ADDRESS_PER_MINUTE,
     }),
     registrationsPerMinute: e.REGISTRATIONS_PER_MINUTE,
+    requestsPerAddressPerMinute: e.REQUESTS_PER_ADDRESS_PER_MINUTE,
   })
 }

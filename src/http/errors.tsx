@@ -14,6 +14,7 @@ import { ErrorPage } from '../views/error-page.js'
 import { pagePathOf, sendPage, translatorFor } from './pages.js'
 import { VARY_BY_LANGUAGE } from './language.js'
 import { baselineSecurityHeaders } from './security-headers.js'
+import { TooManyRequestsError } from './request-limit.js'
 import { isApiRequest, sendProblem } from './api/problem.js'
 
 // One error handler at the edge: 4xx keep their status with a short
@@ -79,6 +80,10 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     if (error instanceof DatabaseUnavailableError) {
       request.log.warn({ err: error.cause ?? error }, 'database unavailable')
       return sendPlain(request, reply.header('retry-after', '5'), 503, 'http.unavailable')
+    }
+    if (error instanceof TooManyRequestsError) {
+      // Plain and cheap: a flood gets no page to render (Retry-After is set).
+      return sendPlain(request, reply, 429, 'http.tooManyRequests')
     }
     if (error instanceof PasswordHashingBusyError) {
       // How full the line is tells an operator whether to add threads or instances.

@@ -219,6 +219,8 @@ export const en = {
   'http.unsupportedMediaType': 'This kind of request body is not accepted.',
   'http.unavailable': 'Logon is temporarily unavailable. Please try again in a moment.',
   'http.busy': 'Logon is busy right now. Please try again in a moment.',
+  'http.tooManyRequests':
+    'Too many requests from your address. Please wait a minute and try again.',
   'http.internal': 'Something went wrong on our side. Please try again.',
   'http.errorTitle': 'Error',
   'http.backHome': 'Back to the home page',
@@ -242,6 +244,8 @@ export const en = {
   'problem.payload_too_large': 'The request is too large.',
   'problem.unsupported_media_type': 'The request body must be JSON (application/json).',
   'problem.too_many_attempts': 'Too many attempts. Try again later.',
+  'problem.too_many_requests':
+    'Too many requests from your address. Slow down and try again in a minute.',
   'problem.service_unavailable': 'Logon is temporarily unavailable. Please try again in a moment.',
   'problem.busy': 'Logon is busy right now. Please try again in a moment.',
   'problem.internal_error': 'Something went wrong on our side. Please try again.',

@@ -91,7 +91,7 @@ export async function startAppOnSwitchableDatabase(
   const opened = await openTestDatabase(engine)
   const db = new SwitchableDatabase(opened.db)
   const app = await buildApp({
-    config: loadConfig({ LOG_LEVEL: 'silent', ...env }),
+    config: loadConfig({ LOG_LEVEL: 'silent', REQUESTS_PER_ADDRESS_PER_MINUTE: '1000000', ...env }),
     db,
     secret: TEST_SECRET,
     batchSessionTouches: false,

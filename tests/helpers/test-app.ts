@@ -43,7 +43,13 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const { db, close } = await openTestDatabase(engine)
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...env })
+  // The per-address request limit counts by the wall clock, not the test clock, and most
+  // tests send everything from one address: it is lifted unless a test sets it.
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    REQUESTS_PER_ADDRESS_PER_MINUTE: '1000000',
+    ...env,
+  })
   // The fake clock does not move the flush timer: last_seen_at is written inline.
   const app = await buildApp({
     config,

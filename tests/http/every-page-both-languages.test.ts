@@ -157,6 +157,7 @@ for (const engine of engines) {
     let closed: TestApp
     let short: TestApp
     let down: Awaited<ReturnType<typeof startAppOnSwitchableDatabase>>
+    let limited: TestApp
     before(async () => {
       t = await startTestApp(engine, { env: ENV })
       closed = await startTestApp(engine, { env: { ...ENV, REGISTRATION: 'closed' } })
@@ -171,6 +172,9 @@ for (const engine of engines) {
         },
       })
       down = await startAppOnSwitchableDatabase(engine, ENV)
+      limited = await startTestApp(engine, {
+        env: { ...ENV, REQUESTS_PER_ADDRESS_PER_MINUTE: '60' },
+      })
       const registrar = new TestClient(t.app, {}, { remoteAddress: addressOfNewVisitor() })
       assert.equal((await registrar.register('resident', PASSWORD)).statusCode, 303)
       // More members than a page holds, for the "Next page" and "First page" links.
@@ -185,6 +189,7 @@ for (const engine of engines) {
       await closed.close()
       await short.close()
       await down.close()
+      await limited.close()
     })
 
     for (const locale of SPOKEN) {
@@ -635,6 +640,20 @@ for (const engine of engines) {
             payload: '<a/>',
           })
           check(answer, '415', { status: 415 })
+        })
+
+        pageTest('the 429 of too many requests from one address', async (check) => {
+          const address = addressOfNewVisitor()
+          const send = (url: string) =>
+            limited.app.inject({
+              method: 'GET',
+              url,
+              remoteAddress: address,
+              headers: { 'accept-language': locale },
+            })
+          for (let i = 0; i < 60; i++) assert.equal((await send('/login')).statusCode, 200)
+          check(await send('/login'), '429 page', { status: 429, kind: 'plain' })
+          check(await send('/api/v1/session'), '429 API', { status: 429, kind: 'problem' })
         })
 
         pageTest('the 503 of a full line of password hashes', async (check) => {

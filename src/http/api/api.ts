@@ -111,6 +111,7 @@ export async function apiRoutes(
     if (!schema?.response) return
     const write = !['GET', 'HEAD'].includes(String(route.method))
     const common: [number, string][] = [
+      [429, 'too_many_requests (REQUESTS_PER_ADDRESS_PER_MINUTE)'],
       [500, 'internal_error'],
       [503, 'service_unavailable, or busy'],
     ]
@@ -148,6 +149,10 @@ export async function apiRoutes(
     }
     const statusCode = error.statusCode ?? 500
     if (statusCode === 413) return sendProblem(request, reply, 413, 'payload_too_large')
+    if (statusCode === 429) {
+      const retryAfter = Number(reply.getHeader('retry-after'))
+      return sendProblem(request, reply, 429, 'too_many_requests', { retryAfter })
+    }
     if (statusCode === 415) return sendProblem(request, reply, 415, 'unsupported_media_type')
     if (statusCode >= 400 && statusCode < 500) {
       request.log.info({ code: error.code, statusCode }, 'request refused')

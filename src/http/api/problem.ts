@@ -38,6 +38,7 @@ const TITLES = {
   payload_too_large: 'problem.payload_too_large',
   unsupported_media_type: 'problem.unsupported_media_type',
   too_many_attempts: 'problem.too_many_attempts',
+  too_many_requests: 'problem.too_many_requests',
   service_unavailable: 'problem.service_unavailable',
   busy: 'problem.busy',
   internal_error: 'problem.internal_error',
