@@ -47,6 +47,7 @@ import { sessionPlugin } from './http/session-plugin.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { answerRequestIds, requestIdOptions } from './http/request-id.js'
 import { requestLimit } from './http/request-limit.js'
+import { collectMetrics, type Metrics } from './metrics/metrics.js'
 import type { PageSessions } from './http/session-changes.js'
 import { startHashCensus } from './jobs/hash-census.js'
 import { startPurge } from './jobs/purge.js'
@@ -57,6 +58,13 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
 // What each app keeps in memory, for whoever made the app (a test waits on it), and
 // out of reach of the routes: no decoration a handler could find on request.server.
 const cachesOfApps = new WeakMap<FastifyInstance, Caches>()
+
+const metricsOfApps = new WeakMap<FastifyInstance, Metrics>()
+
+/** The metrics of an app buildApp made, for main.ts to serve; undefined without METRICS_PORT. */
+export function metricsOf(app: FastifyInstance): Metrics | undefined {
+  return metricsOfApps.get(app)
+}
 
 /** The caches of an app buildApp made, or undefined when caching is off. */
 export function cachesOf(app: FastifyInstance): Caches | undefined {
@@ -167,6 +175,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   answerRequestIds(app)
   // First of the hooks that refuse: a flood is turned away before any cookie or query.
   await requestLimit(app, config.limits)
+  // Only when they are served (METRICS_PORT): otherwise no request pays for counting.
+  if (config.metricsPort !== undefined) metricsOfApps.set(app, collectMetrics(app, db))
 
   await app.register(securityHeaders, { hsts: config.cookieSecure })
   await app.register(fastifyCookie, { secret: deps.secret })

@@ -31,6 +31,12 @@ const envSchema = z.object({
     message: 'must be a port number from 0 to 65535',
   }).default(3000),
   HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  // Prometheus metrics on a port of their own, never the public one (src/metrics/).
+  METRICS_PORT: wholeNumber({
+    min: 1,
+    max: 65535,
+    message: 'must be a port number from 1 to 65535',
+  }).optional(),
   PUBLIC_ORIGIN: publicOrigin.optional(),
   DATABASE_URL: z
     .string()
@@ -67,6 +73,8 @@ export interface Config {
   readonly passwordHashThreads: number
   readonly logLevel: string
   readonly limits: LimitsPolicy
+  /** Where /metrics is served (bound to HOST), or undefined: no metrics. */
+  readonly metricsPort: number | undefined
 }
 
 export class ConfigError extends Error {
@@ -85,10 +93,14 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`${variable}: ${issue?.message ?? 'invalid value'}`)
   }
   const e = parsed.data
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError('METRICS_PORT: must not be PORT (the metrics are never public)')
+  }
   const production = e.NODE_ENV === 'production'
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
+    metricsPort: e.METRICS_PORT,
     relyingParty: e.PUBLIC_ORIGIN ?? defaultPublicOrigin(e.PORT),
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,

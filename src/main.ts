@@ -1,11 +1,12 @@
 import closeWithGrace from 'close-with-grace'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
-import { buildApp, loggerOptions } from './app.js'
+import { buildApp, loggerOptions, metricsOf } from './app.js'
 import { fillUsernameSkeletons } from './auth/fill-username-skeletons.js'
 import { loadServerSecret } from './auth/server-secret.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { openDatabase } from './db/open.js'
+import { serveMetrics } from './metrics/server.js'
 import { StartUp, StartUpFailure } from './start-up.js'
 
 // Process entry: config → database → migrate → buildApp → listen, and a graceful
@@ -84,6 +85,23 @@ async function main() {
     }
     const secret = await startUp.step(() => loadServerSecret(db, config.secretKey))
     const app = await startUp.step(() => buildApp({ config, db, secret, logger: log }), closeApp)
+    const metrics = metricsOf(app)
+    const metricsPort = config.metricsPort
+    if (metrics && metricsPort !== undefined) {
+      await startUp.step(
+        () =>
+          serveMetrics(metrics.registry, { host: config.host, port: metricsPort }).catch(
+            (error) => {
+              const problem = listenProblem(error as NodeJS.ErrnoException, {
+                ...config,
+                port: metricsPort,
+              })
+              throw new StartUpFailure(problem.replace(/^PORT/, 'METRICS_PORT'), { cause: error })
+            },
+          ),
+        (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+      )
+    }
     await startUp.step(() =>
       app.listen({ host: config.host, port: config.port }).catch((error) => {
         throw new StartUpFailure(listenProblem(error as NodeJS.ErrnoException, config), {

@@ -42,6 +42,8 @@ export interface Database extends Queryable {
    */
   listen(channel: string, handlers: NotificationHandlers): Promise<Subscription>
   close(): Promise<void>
+  /** A pool's connections (the metrics); none for the embedded engine, which has no pool. */
+  poolStats?(): { total: number; idle: number; waiting: number }
 }
 
 /**

@@ -56,5 +56,10 @@ export function openPostgresDatabase(url: string, opts: PostgresOptions = {}): D
     },
     listen: (channel, handlers) => listenOn(clientConfig, channel, handlers),
     close: () => pool.end(),
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
   }
 }

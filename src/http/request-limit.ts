@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { LRUCache } from 'lru-cache'
 import { clientAddressKey } from '../auth/client-address.js'
 import type { LimitsPolicy } from '../config.js'
+import { markRequestLimitRefusal } from '../metrics/metrics.js'
 
 // A flood's first line (docs/contract.md "Limits"): at most
 // REQUESTS_PER_ADDRESS_PER_MINUTE requests of any kind from one client address (an
@@ -74,6 +75,9 @@ export async function requestLimit(app: FastifyInstance, limits: LimitsPolicy): 
       'x-ratelimit-reset': false,
       'retry-after': true,
     },
-    errorResponseBuilder: () => new TooManyRequestsError('too many requests from this address'),
+    errorResponseBuilder: (request) => {
+      markRequestLimitRefusal(request)
+      return new TooManyRequestsError('too many requests from this address')
+    },
   })
 }

@@ -30,6 +30,7 @@ const APP_VARIABLES = [
   'PASSWORD_HASH_PARALLELISM',
   'LOG_LEVEL',
   'REQUESTS_PER_ADDRESS_PER_MINUTE',
+  'METRICS_PORT',
 ]
 
 /** A port nobody listens on right now: bind port 0 on 127.0.0.1, read it, release it. */

@@ -29,6 +29,7 @@ const BAD_VALUES: Array<[variable: string, value: string]> = [
   ['SECRET_KEY', 'too-short'],
   // WebAuthn needs a host name: an IP address is refused at start, not at the first passkey.
   ['PUBLIC_ORIGIN', 'https://192.0.2.1'],
+  ['METRICS_PORT', '0'],
 ]
 
 describe('start-up configuration', { concurrency: 4, timeout: 60_000 }, () => {
