@@ -31,6 +31,12 @@ const envSchema = z.object({
     message: 'must be a port number from 0 to 65535',
   }).default(3000),
   HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  // Worker processes on one machine (src/cluster.ts); more than 1 needs DATABASE_URL.
+  WEB_CONCURRENCY: wholeNumber({
+    min: 1,
+    max: 64,
+    message: 'must be a whole number from 1 to 64',
+  }).default(1),
   // Prometheus metrics on a port of their own, never the public one (src/metrics/).
   METRICS_PORT: wholeNumber({
     min: 1,
@@ -73,6 +79,8 @@ export interface Config {
   readonly passwordHashThreads: number
   readonly logLevel: string
   readonly limits: LimitsPolicy
+  /** How many worker processes serve PORT (node:cluster); 1: this process itself. */
+  readonly webConcurrency: number
   /** Where /metrics is served (bound to HOST), or undefined: no metrics. */
   readonly metricsPort: number | undefined
 }
@@ -93,6 +101,16 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`${variable}: ${issue?.message ?? 'invalid value'}`)
   }
   const e = parsed.data
+  if (e.WEB_CONCURRENCY > 1 && e.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'WEB_CONCURRENCY: more than 1 worker needs DATABASE_URL (the embedded database belongs to one process)',
+    )
+  }
+  if (e.WEB_CONCURRENCY > 1 && e.METRICS_PORT !== undefined) {
+    throw new ConfigError(
+      'METRICS_PORT: not served with WEB_CONCURRENCY above 1 yet (a scrape would see one worker)',
+    )
+  }
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
     throw new ConfigError('METRICS_PORT: must not be PORT (the metrics are never public)')
   }
@@ -101,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     metricsPort: e.METRICS_PORT,
+    webConcurrency: e.WEB_CONCURRENCY,
     relyingParty: e.PUBLIC_ORIGIN ?? defaultPublicOrigin(e.PORT),
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,

@@ -1,4 +1,5 @@
 import closeWithGrace from 'close-with-grace'
+import cluster from 'node:cluster'
 import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { buildApp, loggerOptions, metricsOf } from './app.js'
@@ -6,6 +7,7 @@ import { fillUsernameSkeletons } from './auth/fill-username-skeletons.js'
 import { loadServerSecret } from './auth/server-secret.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { openDatabase } from './db/open.js'
+import { runPrimary } from './cluster.js'
 import { serveMetrics } from './metrics/server.js'
 import { StartUp, StartUpFailure } from './start-up.js'
 
@@ -59,7 +61,6 @@ function listenProblem(error: NodeJS.ErrnoException, { host, port }: Config): st
 }
 
 async function main() {
-  const config = readConfig()
   const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions)
   const startUp = new StartUp()
   // Installed before anything opens: creating a fresh embedded database takes
@@ -118,9 +119,18 @@ async function main() {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `Logon could not start: ${error instanceof Error ? error.message : String(error)}\n`,
-  )
-  process.exit(1)
-})
+const config = readConfig()
+if (config.webConcurrency > 1 && cluster.isPrimary) {
+  runPrimary(config, pino(loggerOptions(config.logLevel) as pino.LoggerOptions))
+} else {
+  start()
+}
+
+function start() {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `Logon could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+    )
+    process.exit(1)
+  })
+}

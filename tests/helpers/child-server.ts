@@ -31,6 +31,7 @@ const APP_VARIABLES = [
   'LOG_LEVEL',
   'REQUESTS_PER_ADDRESS_PER_MINUTE',
   'METRICS_PORT',
+  'WEB_CONCURRENCY',
 ]
 
 /** A port nobody listens on right now: bind port 0 on 127.0.0.1, read it, release it. */

@@ -148,6 +148,11 @@ describe('config: bad values stop the start with a message naming the variable',
     ['PASSWORD_MIN_LENGTH', 'eight'],
     ['SECRET_KEY', 'short'],
     ['SECRET_KEY', 'x'.repeat(31)],
+    ['WEB_CONCURRENCY', '0'],
+    ['WEB_CONCURRENCY', '2'], // without DATABASE_URL: the embedded database is one process's
+    ['METRICS_PORT', '70000'],
+    ['METRICS_PORT', '3000'], // PORT's default: the metrics are never on the public port
+    ['REQUESTS_PER_ADDRESS_PER_MINUTE', '10'],
   ]
   for (const [name, value] of bad) {
     test(`${name}=${value} throws a ConfigError whose message starts with ${name}`, () => {
@@ -244,4 +249,21 @@ describe('config: the result cannot be changed', () => {
     assert.equal(config.port, 3000)
     assert.equal(config.session.idleTimeoutSeconds, 1800)
   })
+})
+
+test('METRICS_PORT is refused beside WEB_CONCURRENCY above 1 (a scrape would see one worker)', () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        DATABASE_URL: 'postgres://db/logon',
+        WEB_CONCURRENCY: '2',
+        METRICS_PORT: '9464',
+      }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /^METRICS_PORT: not served with WEB_CONCURRENCY above 1/.test(error.message),
+  )
+  const ok = loadConfig({ DATABASE_URL: 'postgres://db/logon', WEB_CONCURRENCY: '2' })
+  assert.equal(ok.webConcurrency, 2)
+  assert.equal(ok.metricsPort, undefined)
 })
