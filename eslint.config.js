@@ -54,6 +54,8 @@ export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // The `logon` executable is plain JavaScript that Node runs as it is.
+  { files: ['bin/*.js'], languageOptions: { globals: { URL: 'readonly', process: 'readonly' } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],

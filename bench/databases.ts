@@ -31,11 +31,12 @@ export async function createSchema(): Promise<Schema> {
   return { name, url: `${ADMIN_URL}${ADMIN_URL.includes('?') ? '&' : '?'}options=${options}` }
 }
 
-/** Filler members (and sessions) by dist/cli/seed.js, in DATABASE_URL or DATA_DIR. */
+/** Filler members (and sessions) by `logon seed` (the build's), in DATABASE_URL or DATA_DIR. */
 export async function seed(env: Record<string, string>, members: number, sessions = 0) {
   const out = await runNode(
     [
-      join(ROOT, 'dist', 'cli', 'seed.js'),
+      join(ROOT, 'dist', 'cli', 'logon.js'),
+      'seed',
       '--members',
       String(members),
       '--sessions',

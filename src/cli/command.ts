@@ -3,10 +3,26 @@ import { ConfigError, loadConfig, type Config } from '../config.js'
 import { openDatabase, type OpenedDatabase } from '../db/open.js'
 import { StartUp, StartUpFailure } from '../start-up.js'
 
-// What the commands (seed, import-legacy, confusable-names) share: the command line
-// with its --help, the server's configuration, the database the server uses, and
-// closing what was opened. A failure is one line on stderr, `name: …`; a usage error
-// exits 2, any other failure 1.
+// What the `logon` commands (logon.ts) share: the command line with its --help, the
+// server's configuration, the database the server uses, and closing what was opened.
+// A failure is one line on stderr, `logon NAME: …`; the exit codes are EXIT below,
+// the same for every command, so that a script can rely on them.
+
+/** The exit codes of every command (docs/deploy.md, Operator commands). */
+export const EXIT = {
+  ok: 0,
+  /** It could not be done: the database, a source, an unexpected error. */
+  failed: 1,
+  /** The command line is wrong. */
+  usage: 2,
+  /** The account named does not exist. */
+  noSuchAccount: 3,
+  /** Stopped by SIGINT (Ctrl-C) or SIGTERM before the end: what was done is whole. */
+  interrupted: 130,
+} as const
+
+/** The account a command names does not exist: exit 3. */
+export class NoSuchAccountError extends Error {}
 
 /** The command line is wrong: the message is followed by "(see --help)". */
 export class UsageError extends Error {}
@@ -18,7 +34,7 @@ const HELP = { help: { type: 'boolean', short: 'h', default: false } } as const
 /** The values of the command line, --help included. */
 type CommandLine<Options extends OptionsConfig> = ReturnType<
   typeof parseCommandLine<Options & typeof HELP>
->
+>['values']
 
 export interface CommandContext {
   config: Config
@@ -32,51 +48,70 @@ export interface CommandContext {
 }
 
 export interface Command<Options extends OptionsConfig, Checked> {
-  /** In front of every line the command writes to stderr. */
+  /** In front of every line the command writes to stderr: `logon users show`. */
   name: string
+  /** One line for the list of commands (`logon --help`). */
+  summary: string
   /** Printed for --help (which every command takes). */
   usage: string
-  /** The command's own options, for node:util parseArgs (strict, no positionals). */
+  /** The command's own options, for node:util parseArgs (strict). */
   options: Options
-  /** The values, checked: a UsageError when they are wrong. */
-  check(values: CommandLine<Options>): Checked
+  /** The names of the arguments it takes after its options (`NAME`), all required. */
+  arguments?: readonly string[]
+  /** The values and arguments, checked: a UsageError when they are wrong. */
+  check(values: CommandLine<Options>, args: string[]): Checked
   /** The command itself; what it returns is the exit code. */
   run(checked: Checked, context: CommandContext): Promise<number>
   /** The one stderr line of a failure, after `name: `. */
   describeFailure?: (error: unknown) => string
 }
 
-/**
- * Runs a command on this process's arguments: --help prints the usage, otherwise the
- * command runs with the configuration loaded (a bad variable is one line, as for
- * the server) and closes what it opened whatever happens.
- */
-export function runCommand<Options extends OptionsConfig, Checked>(
+/** A command whose options and result types are its own business. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCommand = Command<any, any>
+
+/** Declares a command, with its types checked against its options. */
+export function defineCommand<Options extends OptionsConfig, Checked>(
   command: Command<Options, Checked>,
-): void {
+): Command<Options, Checked> {
+  return command
+}
+
+/**
+ * Runs a command on these arguments: --help prints the usage, otherwise the command
+ * runs with the configuration loaded (a bad variable is one line, as for the server)
+ * and closes what it opened whatever happens. Resolves to the exit code.
+ */
+export async function runCommand(command: AnyCommand, args: string[]): Promise<number> {
   const describe = command.describeFailure ?? describeCommandFailure
-  execute(command, process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (error: unknown) => {
-      process.stderr.write(`${command.name}: ${describe(error)}\n`)
-      process.exitCode = error instanceof UsageError ? 2 : 1
-    },
-  )
+  try {
+    return await execute(command, args)
+  } catch (error) {
+    process.stderr.write(`${command.name}: ${describe(error)}\n`)
+    if (error instanceof UsageError) return EXIT.usage
+    if (error instanceof NoSuchAccountError) return EXIT.noSuchAccount
+    return EXIT.failed
+  }
 }
 
 async function execute<Options extends OptionsConfig, Checked>(
   command: Command<Options, Checked>,
   args: string[],
 ): Promise<number> {
-  const values: CommandLine<Options> = parseCommandLine(args, { ...command.options, ...HELP })
+  const { values, positionals } = parseCommandLine(args, { ...command.options, ...HELP })
   // Known to be there, but not to TypeScript while Options is generic.
   if ((values as { help?: boolean }).help) {
     process.stdout.write(command.usage)
-    return 0
+    return EXIT.ok
   }
-  const checked = command.check(values)
+  const expected = command.arguments ?? []
+  if (positionals.length < expected.length) {
+    throw new UsageError(`missing ${expected.slice(positionals.length).join(' ')}`)
+  }
+  if (positionals.length > expected.length) {
+    throw new UsageError(`unexpected argument: ${positionals[expected.length]}`)
+  }
+  const checked = command.check(values, positionals)
   const config = loadCommandConfig()
   const startUp = new StartUp()
   const context: CommandContext = {
@@ -115,9 +150,10 @@ function loadCommandConfig(): Config {
 /** node:util parseArgs, strict, with its errors as one-line usage errors. */
 function parseCommandLine<T extends OptionsConfig>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values
+    return parseArgs({ args, options, strict: true, allowPositionals: true })
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0])
+    // Its first sentence: the rest explains `--` at length.
+    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/\. To specify .*$/, ''))
   }
 }
 

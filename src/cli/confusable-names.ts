@@ -1,13 +1,13 @@
 import { findConfusableNames } from '../auth/confusable-names.js'
-import { runCommand, UsageError } from './command.js'
+import { defineCommand, UsageError } from './command.js'
 import { formatConfusableNames } from './confusable-names-report.js'
 
-// `npm run confusable-names`: the existing accounts whose names the look-alike rules
+// `logon confusable-names`: the existing accounts whose names the look-alike rules
 // would refuse today (docs/contract.md, Names), in the database the server uses,
 // opened, migrated and with its skeletons filled as the server's start does. Reports
 // only: no account is changed. Exit 0 whatever it finds.
 
-const USAGE = `Usage: npm run confusable-names
+const USAGE = `Usage: logon confusable-names [--limit N]
 
 Lists the groups of existing accounts whose names look the same (one confusable
 skeleton, Unicode UTS #39), and the names that mix scripts or stack marks. Such
@@ -18,8 +18,9 @@ server uses: DATABASE_URL, or the embedded one in DATA_DIR (stop the server firs
   --help      this text
 `
 
-runCommand({
-  name: 'confusable-names',
+export const confusableNamesCommand = defineCommand({
+  name: 'logon confusable-names',
+  summary: 'list existing accounts whose names look alike',
   usage: USAGE,
   options: { limit: { type: 'string', default: '100' } },
   check(values) {

@@ -5,14 +5,14 @@ import { importLegacyUsers } from '../legacy-import/import-users.js'
 import { openLegacyLoginTable } from '../legacy-import/login-table.js'
 import { checkLegacyUrl, LegacySourceError } from '../legacy-import/source-error.js'
 import { StartUpFailure } from '../start-up.js'
-import { runCommand, UsageError, type CommandContext } from './command.js'
+import { defineCommand, UsageError, type CommandContext } from './command.js'
 import { formatImportReport } from './import-legacy-report.js'
 
-// `npm run import-legacy -- --from postgres://…`: the original app's users into
+// `logon import-legacy --from postgres://…`: the original app's users into
 // Logon's database, opened as the server opens it (DATABASE_URL, or the embedded
 // one in DATA_DIR, locked so that no server runs on it meanwhile) and migrated.
 
-const USAGE = `Usage: npm run import-legacy -- --from postgres://USER@HOST:PORT/DATABASE [--dry-run]
+const USAGE = `Usage: logon import-legacy --from postgres://USER@HOST:PORT/DATABASE [--dry-run]
 
 Creates a Logon account for each row of the original app's login(username, password)
 table, with an argon2id hash of its plain-text password. Writes to the database the
@@ -95,8 +95,9 @@ function describeFailure(error: unknown): string {
   )
 }
 
-runCommand({
-  name: 'import-legacy',
+export const importLegacyCommand = defineCommand({
+  name: 'logon import-legacy',
+  summary: "import the original app's login table",
   usage: USAGE,
   options: {
     from: { type: 'string' },

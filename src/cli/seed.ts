@@ -5,16 +5,16 @@ import { generateSessionTokens, hashSessionSecret } from '../auth/tokens.js'
 import { usernameSkeleton } from '../auth/username-skeleton.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/database.js'
-import { runCommand, UsageError, type CommandContext } from './command.js'
+import { defineCommand, UsageError, type CommandContext } from './command.js'
 
-// `npm run seed -- --members N [--sessions M]`: filler accounts (and sessions) for
+// `logon seed --members N [--sessions M]`: filler accounts (and sessions) for
 // benchmarks and trying the pages out, in the database the server uses
 // (DATABASE_URL, or the embedded one in DATA_DIR, locked as the server locks it).
 // One password is hashed once and shared by every filler account; rows are made by
 // set-based SQL (INSERT … SELECT over arrays of names), so a million members take
 // seconds. Each name's skeleton is computed here, by registration's function.
 
-const USAGE = `Usage: npm run seed -- --members N [--sessions M] [--password P]
+const USAGE = `Usage: logon seed --members N [--sessions M] [--password P]
 
 Adds N filler members named member0000001, member0000002, … (numbering continues
 after the members already seeded), all with the same password, and M sessions spread
@@ -149,8 +149,9 @@ async function run(options: Options, { config, openDatabase }: CommandContext): 
   return 0
 }
 
-runCommand({
-  name: 'seed',
+export const seedCommand = defineCommand({
+  name: 'logon seed',
+  summary: 'add filler members and sessions (benchmarks, trying the pages)',
   usage: USAGE,
   options: {
     members: { type: 'string' },

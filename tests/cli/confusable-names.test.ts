@@ -13,7 +13,7 @@ import { openPGliteDatabase } from '../../src/db/pglite.js'
 // accounts were made before the look-alike rules.
 
 const run = promisify(execFile)
-const COMMAND = ['--import', 'tsx', 'src/cli/confusable-names.ts']
+const COMMAND = ['--import', 'tsx', 'src/cli/logon.ts', 'confusable-names']
 
 describe('npm run confusable-names', () => {
   let dir: string

@@ -37,13 +37,17 @@ interface Run {
   stderr: string
 }
 
-/** `node --import tsx src/cli/import-legacy.ts ARGS` with only `env` (and PATH/HOME) set. */
+/** `node --import tsx src/cli/logon.ts import-legacy ARGS` with only `env` (and PATH/HOME) set. */
 function runImport(args: string[], env: Record<string, string>): Promise<Run> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import-legacy.ts', ...args], {
-    cwd: PROJECT_DIR,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/logon.ts', 'import-legacy', ...args],
+    {
+      cwd: PROJECT_DIR,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let stdout = ''
   let stderr = ''
   proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -171,7 +175,10 @@ describe(
       try {
         const run = await runImport(['--from', source.url], { DATA_DIR: dataDir, ...FAST_HASH_ENV })
         assert.notEqual(run.code, 0)
-        assert.match(run.stderr, /^import-legacy: DATA_DIR: .* is in use by another Logon process/)
+        assert.match(
+          run.stderr,
+          /^logon import-legacy: DATA_DIR: .* is in use by another Logon process/,
+        )
         assert.doesNotMatch(run.stdout, /Summary/)
       } finally {
         await lock.release()
@@ -180,7 +187,7 @@ describe(
 
     const noTable = `${serverUrl}?options=${encodeURIComponent('-c search_path=no_such_schema')}`
     const FAILURES: Array<[title: string, args: string[], line: RegExp]> = [
-      ['no --from', [], /^import-legacy: missing --from/],
+      ['no --from', [], /^logon import-legacy: missing --from/],
       [
         'a --from that is not a postgres:// URL',
         ['--from', 'mysql://x'],
@@ -191,11 +198,11 @@ describe(
         ['--from', 'postgres://127.0.0.1:1/unused', '--table', 'x'],
         /Unknown option '--table'/,
       ],
-      ['no login table', ['--from', noTable], /^import-legacy: --from: no table named login/],
+      ['no login table', ['--from', noTable], /^logon import-legacy: --from: no table named login/],
       [
         'a server that does not answer (the URL password is not echoed)',
         ['--from', 'postgres://legacy:hunter2-secret@127.0.0.1:1/legacy'],
-        /^import-legacy: --from: cannot connect to the database at 127\.0\.0\.1:1: /,
+        /^logon import-legacy: --from: cannot connect to the database at 127\.0\.0\.1:1: /,
       ],
     ]
     for (const [title, args, line] of FAILURES) {

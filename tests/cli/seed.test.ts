@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.js'
 import { openPGliteDatabase } from '../../src/db/pglite.js'
 
 const run = promisify(execFile)
-const SEED = ['--import', 'tsx', 'src/cli/seed.ts']
+const SEED = ['--import', 'tsx', 'src/cli/logon.ts', 'seed']
 
 describe('npm run seed', () => {
   let dir: string
@@ -85,7 +85,7 @@ describe('npm run seed', () => {
       [
         ['--members', '1'],
         { DATABASE_URL: 'postgres://127.0.0.1:1/x' },
-        /^seed: DATABASE_URL: .*not answering/,
+        /^logon seed: DATABASE_URL: .*not answering/,
       ],
     ]
     for (const [args, extra, pattern] of cases) {
