@@ -4,6 +4,7 @@ import fastifyStatic from '@fastify/static'
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify'
 import { createRequire } from 'node:module'
@@ -41,6 +42,7 @@ import { loginTwoFactorRoutes } from './http/routes/login-two-factor.js'
 import { twoFactorRoutes } from './http/routes/two-factor.js'
 import { confirmationRoutes } from './http/reauthentication.js'
 import { passkeyRoutes } from './http/routes/passkeys.js'
+import { passwordResetRoutes } from './http/routes/password-reset.js'
 import { registerRoutes } from './http/routes/register.js'
 import { securityHeaders } from './http/security-headers.js'
 import { sessionPlugin } from './http/session-plugin.js'
@@ -103,7 +105,7 @@ export interface AppDependencies {
 }
 
 /**
- * Logs never hold a password, a password hash or a session token. Fastify's request
+ * Logs never hold a password, a password hash or a session token. The request
  * serializer logs method, URL and addresses only, never headers or bodies; the
  * redaction is a second line for anything that logs a request, a reply or a database
  * error whole.
@@ -131,8 +133,21 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
       ],
       censor: '[redacted]',
     },
+    serializers: {
+      // Fastify's own fields of a request, with a reset link's token cut out of its
+      // address (routes/password-reset.tsx): the token is a credential.
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: request.url.replace(RESET_LINK_TOKEN, '$1[redacted]'),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
   }
 }
+
+const RESET_LINK_TOKEN = /^(\/password-reset\/)(?!done\b)[^?#]+/
 
 /**
  * Input is validated with zod in the handlers, and no route declares a JSON schema, so
@@ -275,6 +290,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     await pages.register(twoFactorRoutes, onAccount)
     await pages.register(confirmationRoutes, onAccount)
     await pages.register(passkeyRoutes, onAccount)
+    await pages.register(passwordResetRoutes, { pageSessions, accounts, limits: config.limits })
   })
 
   // The JSON API: the same services and rules, its own scope (src/http/api/api.ts).

@@ -27,6 +27,13 @@ export const AUTH_EVENT_KINDS = [
   'passkey_signed_in',
   // A passkey's signature counter did not move forward: the sign-in was refused.
   'passkey_counter_regressed',
+  // The operator's commands (logon users …) and what they lead to.
+  'account_disabled',
+  'account_enabled',
+  'sign_in_refused',
+  'sessions_ended_by_operator',
+  'password_reset_issued',
+  'password_reset',
 ] as const
 
 export type AuthEventKind = (typeof AUTH_EVENT_KINDS)[number]

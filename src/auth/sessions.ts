@@ -73,6 +73,8 @@ export type SessionCreation =
   | { ok: false; code: 'second_factor_required' }
   /** The second step was spent already, or expired. */
   | { ok: false; code: 'second_step_spent' }
+  /** An operator disabled the account (`logon users disable`), perhaps since the password check. */
+  | { ok: false; code: 'account_disabled' }
 
 export interface Sessions {
   readonly policy: SessionPolicy
@@ -155,14 +157,22 @@ export function createSessions({
         // makes one wait, but not a row that only references the account (an event's
         // foreign key takes KEY SHARE), which would wait on this while holding
         // session rows this transaction is about to lock: a deadlock.
-        // Whether the factor is on comes in the same round trip, read under the lock.
-        const [current] = await tx.query<{ username: string; factor_on: boolean }>(
-          `SELECT username, EXISTS (SELECT 1 FROM totp_factors
+        // Whether the factor is on comes in the same round trip, read under the lock, as
+        // does whether the account is disabled: a disable waits for this lock, then ends
+        // the session made here with the others.
+        const [current] = await tx.query<{
+          username: string
+          factor_on: boolean
+          disabled: boolean
+        }>(
+          `SELECT username, disabled_at IS NOT NULL AS disabled,
+                  EXISTS (SELECT 1 FROM totp_factors
                            WHERE user_id = $1 AND enabled_at IS NOT NULL) AS factor_on
              FROM users WHERE id = $1 AND password_version = $2 FOR NO KEY UPDATE`,
           [input.userId, input.passwordVersion],
         )
         if (!current) return { ok: false, code: 'password_changed' } as const
+        if (current.disabled) return { ok: false, code: 'account_disabled' } as const
         const step = input.secondStep
         if (
           step &&

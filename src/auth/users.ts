@@ -8,6 +8,8 @@ export interface User {
   /** Grows by one at each password change: what a sign-in or change verified. */
   passwordVersion: number
   createdAt: Date
+  /** When an operator disabled it (`logon users disable`): it cannot sign in. */
+  disabledAt: Date | null
 }
 
 export interface Member {
@@ -22,9 +24,10 @@ interface UserRow {
   password_hash: string
   password_version: number
   created_at: Date
+  disabled_at: Date | null
 }
 
-const USER_COLUMNS = 'id, username, password_hash, password_version, created_at'
+const USER_COLUMNS = 'id, username, password_hash, password_version, created_at, disabled_at'
 
 /**
  * Inserts a user with the skeleton of its key; a name already taken (after folding)
@@ -162,5 +165,6 @@ function toUser(row: UserRow): User {
     passwordHash: row.password_hash,
     passwordVersion: row.password_version,
     createdAt: row.created_at,
+    disabledAt: row.disabled_at,
   }
 }

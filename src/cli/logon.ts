@@ -13,7 +13,15 @@ const COMMANDS: Record<string, Loader> = {
   'confusable-names': async () => (await import('./confusable-names.js')).confusableNamesCommand,
 }
 
-const USERS_COMMANDS: Record<string, Loader> = {}
+const users = async () => import('./users.js')
+const USERS_COMMANDS: Record<string, Loader> = {
+  list: async () => (await users()).usersListCommand,
+  show: async () => (await users()).usersShowCommand,
+  disable: async () => (await users()).usersDisableCommand,
+  enable: async () => (await users()).usersEnableCommand,
+  'end-sessions': async () => (await users()).usersEndSessionsCommand,
+  reset: async () => (await users()).usersResetCommand,
+}
 
 const START_USAGE = `Usage: logon start
 
@@ -57,7 +65,7 @@ async function main(args: string[]): Promise<number> {
     await import('../main.js')
     return -1
   }
-  if (name === 'users') return users(rest)
+  if (name === 'users') return usersCommand(rest)
   const load = name === undefined ? undefined : COMMANDS[name]
   if (!load) {
     const help = name === undefined || name === '--help' || name === '-h'
@@ -76,7 +84,7 @@ async function main(args: string[]): Promise<number> {
   return runCommand(await load(), rest)
 }
 
-async function users(args: string[]): Promise<number> {
+async function usersCommand(args: string[]): Promise<number> {
   const [name, ...rest] = args
   const load = name === undefined ? undefined : USERS_COMMANDS[name]
   if (!load) {

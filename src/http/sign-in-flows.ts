@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { verifyCredentials, type AccountServices } from '../auth/accounts.js'
+import { isAccountDisabled, verifyCredentials, type AccountServices } from '../auth/accounts.js'
 import { clientAddressKey } from '../auth/client-address.js'
 import { recordAuthEvent } from '../auth/events.js'
 import type { HashLease } from '../auth/hash-queue.js'
@@ -61,6 +61,8 @@ export type PasswordSignIn =
   | Refused
   /** Unknown name or wrong password: the same answer, at the same cost. */
   | { kind: 'failed' }
+  /** The password was right, but an operator disabled the account. */
+  | { kind: 'disabled' }
   /** The password was right and the account has a second factor: no session yet. */
   | { kind: 'second_step'; token: string }
   | { kind: 'signed_in'; user: User; started: StartedSession }
@@ -129,8 +131,14 @@ export async function signInWithPassword(
       { user: result.user, remember },
       opts.pageSessions,
     )
-    // The password was right when verified: a race lost to its change is no guess.
-    if (started === null) return { ok: false, reason: 'password_changed', stale: true } as const
+    if (started === null) {
+      // Lost a race: to a disable (told as one), or to a password change, which makes
+      // the password it verified no guess.
+      const { id } = result.user
+      if (await isAccountDisabled(db, id))
+        return { ok: false, reason: 'disabled', userId: id } as const
+      return { ok: false, reason: 'password_changed', stale: true } as const
+    }
     return { ...result, started, secondStep: undefined }
   })
   if (attempt.status === 'refused') return refused(request, reply, attempt.retryAfterSeconds)
@@ -143,6 +151,11 @@ export async function signInWithPassword(
         at,
         accountWaitStarted: attempt.accountWaitUntil !== null,
       })
+    }
+    if (result.reason === 'disabled') {
+      const origin = requestOrigin(request)
+      await recordAuthEvent(db, { userId: result.userId, kind: 'sign_in_refused', at, ...origin })
+      return { kind: 'disabled' }
     }
     return { kind: 'failed' }
   }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import { deleteAuthEventsBefore } from '../auth/events.js'
 import { deleteExpiredDeviceTokens } from '../auth/device-tokens.js'
 import { deleteExpiredAttemptLimits } from '../auth/expired-attempt-limits.js'
+import { deleteExpiredPasswordResets } from '../auth/password-resets.js'
 import { deleteExpiredPendingSignIns } from '../auth/pending-sign-ins.js'
 import { deleteOldSecondFactorAttempts } from '../auth/second-factor-limit.js'
 import { deleteExpiredSessions } from '../auth/session-store.js'
@@ -22,8 +23,8 @@ async function inBatches(deleteBatch: () => Promise<number>): Promise<void> {
 }
 
 /**
- * One purge run: expired sessions, device tokens, pending sign-ins and WebAuthn
- * challenges, second-factor attempts past their window, old auth events, and, given the
+ * One purge run: expired sessions, device tokens, pending sign-ins, WebAuthn
+ * challenges and password reset links, second-factor attempts past their window, old auth events, and, given the
  * longest window of the sign-in and registration limits (`attemptLimitWindowSeconds`,
  * from longestLimitWindowSeconds), their counters that count for nothing any more.
  */
@@ -43,6 +44,7 @@ export async function purgeOnce({
   await inBatches(() => deleteExpiredPendingSignIns(db, { now, limit: BATCH_SIZE }))
   await inBatches(() => deleteOldSecondFactorAttempts(db, { now, limit: BATCH_SIZE }))
   await inBatches(() => deleteExpiredChallenges(db, { now, limit: BATCH_SIZE }))
+  await inBatches(() => deleteExpiredPasswordResets(db, { now, limit: BATCH_SIZE }))
   const before = new Date(now.getTime() - AUTH_EVENT_RETENTION_DAYS * 86_400_000)
   await inBatches(() => deleteAuthEventsBefore(db, { before, limit: BATCH_SIZE }))
   if (attemptLimitWindowSeconds !== undefined) {

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
+import {
+  disableAccount,
+  enableAccount,
+  endSessionsOfAccount,
+  findAccount,
+} from '../../src/auth/account-admin.js'
 import { recordAuthEvent } from '../../src/auth/events.js'
+import { issuePasswordReset } from '../../src/auth/password-resets.js'
 import { MEMBERS_PAGE_SIZE } from '../../src/auth/members.js'
 import { LOCALES, type Locale } from '../../src/i18n/translate.js'
 import { decodeEntities, hiddenInputs, TestClient } from '../helpers/client.js'
@@ -1030,6 +1037,64 @@ for (const engine of engines) {
             { status: 503, kind: 'problem' },
           )
         })
+
+        pageTest(
+          "what an operator does: the reset link's pages, a disabled account's right password (403), the events on /account",
+          async (check) => {
+            const { client, name } = await member()
+            const admin = () => ({ db: t.db, policy: t.config.session, now: t.clock.now() })
+            const account = await findAccount(admin(), name)
+            const issued = await issuePasswordReset(t.db, {
+              userId: account!.id,
+              clearSecondFactor: true,
+              now: t.clock.now(),
+            })
+            const link = `/password-reset/${issued!.token}`
+            const browser = visitor()
+            assert.equal((await browser.get(link)).statusCode, 303)
+            check(await browser.get('/password-reset'), 'GET /password-reset', { status: 200 })
+            const weak = await browser.submit('/password-reset', '/password-reset', {
+              new_password: 'short',
+            })
+            check(weak, 'POST /password-reset, too short (400)', { status: 400 })
+            const set = await browser.submit('/password-reset', '/password-reset', {
+              new_password: NEW_PASSWORD,
+            })
+            assert.equal(set.statusCode, 303)
+            check(await browser.get(String(set.headers.location)), 'GET /password-reset/done', {
+              status: 200,
+            })
+            check(await browser.get(link), 'GET /password-reset/TOKEN, used (404)', { status: 404 })
+            assert.ok((await endSessionsOfAccount(admin(), name)).ok)
+            assert.ok((await disableAccount(admin(), name)).ok)
+            check(await visitor().login(name, NEW_PASSWORD), 'POST /login, disabled (403)', {
+              status: 403,
+            })
+            const api = await t.app.inject({
+              method: 'POST',
+              url: '/api/v1/session',
+              remoteAddress: addressOfNewVisitor(),
+              headers: { 'accept-language': locale, 'content-type': 'application/json' },
+              payload: JSON.stringify({ username: name, password: NEW_PASSWORD }),
+            })
+            check(api, 'API 403 account_disabled', { status: 403, kind: 'problem' })
+            assert.ok((await enableAccount(admin(), name)).ok)
+            assert.equal((await client.login(name, NEW_PASSWORD)).statusCode, 303)
+            const page = await client.get('/account')
+            const events = listedEvents(page.body)
+            for (const kind of [
+              'password_reset_issued',
+              'password_reset',
+              'sessions_ended_by_operator',
+              'account_disabled',
+              'sign_in_refused',
+              'account_enabled',
+            ]) {
+              assert.ok(events.includes(kind), `${kind} listed: ${events.join(', ')}`)
+            }
+            check(page, "GET /account with the operator's events", { status: 200 })
+          },
+        )
 
         if (locale === 'en') {
           // Last of the English suite: run alone (a --test-name-pattern that leaves

@@ -3,6 +3,8 @@ import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
 import { pino } from 'pino'
 import { buildApp, loggerOptions } from '../../src/app.js'
+import { findAccount } from '../../src/auth/account-admin.js'
+import { issuePasswordReset } from '../../src/auth/password-resets.js'
 import { loadConfig } from '../../src/config.js'
 import { TestClient } from '../helpers/client.js'
 import { openTestDatabase, type TestDatabase } from '../helpers/databases.js'
@@ -50,5 +52,27 @@ describe('logs', () => {
     ]) {
       assert.ok(!log.includes(secret), `log holds ${secret.slice(0, 8)}…`)
     }
+  })
+
+  test('hold no reset link token: its address is logged without it', async () => {
+    const client = new TestClient(app)
+    await client.register('reset_logged', PASSWORD)
+    const account = await findAccount(
+      { db: database.db, policy: loadConfig({}).session, now: new Date() },
+      'reset_logged',
+    )
+    const issued = await issuePasswordReset(database.db, {
+      userId: account!.id,
+      clearSecondFactor: false,
+      now: new Date(),
+    })
+    const before = lines.length
+    const link = `/password-reset/${issued!.token}`
+    assert.equal((await new TestClient(app).get(link)).statusCode, 303)
+    assert.equal((await new TestClient(app).get(`${link}?x=1`)).statusCode, 303)
+    const log = lines.slice(before).join('')
+    assert.ok(log.includes('/password-reset/[redacted]'), 'the request is logged')
+    const [id, secret] = issued!.token.split('.')
+    for (const part of [id!, secret!]) assert.ok(!log.includes(part), 'no part of the token')
   })
 })

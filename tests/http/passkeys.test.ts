@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { PASSKEY_SIGN_IN_STARTS } from '../../src/auth/passkey-management.js'
 import { PASSKEYS_PER_ACCOUNT } from '../../src/auth/passkeys.js'
+import { disableAccount } from '../../src/auth/account-admin.js'
 import { TestClient, hiddenInputs } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { listedEvents, showsMessage, signedInAs } from '../helpers/pages.js'
@@ -127,6 +128,26 @@ for (const engine of engines) {
       assert.equal(signedInAs((await browser.get('/')).body), name)
       const withPassword = await new TestClient(t.app).login(name, PASSWORD)
       assert.equal(withPassword.headers.location, '/login/two-factor')
+      await t.db.query('DELETE FROM passkeys')
+    })
+
+    test('a passkey of a disabled account signs no one in, and says the account is disabled', async () => {
+      const { client, name } = await signedIn()
+      const key = await addPasskey(client)
+      const disabled = await disableAccount(
+        { db: t.db, policy: t.config.session, now: t.clock.now() },
+        name,
+      )
+      assert.ok(disabled.ok)
+      const browser = new TestClient(t.app)
+      const { options, _csrf } = await signInOptions(browser)
+      const response = await browser.postJson('/passkeys/sign-in', {
+        _csrf,
+        response: key.assert(options),
+      })
+      assert.equal(response.statusCode, 403, response.body)
+      assert.equal(response.json<{ error: string }>().error, 'account_disabled')
+      assert.equal(signedInAs((await browser.get('/')).body), null)
       await t.db.query('DELETE FROM passkeys')
     })
 

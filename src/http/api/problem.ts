@@ -28,6 +28,7 @@ const TITLES = {
   password_too_common: 'problem.password_too_common',
   username_taken: 'problem.username_taken',
   invalid_credentials: 'problem.invalid_credentials',
+  account_disabled: 'problem.account_disabled',
   invalid_code: 'problem.invalid_code',
   sign_in_step_expired: 'problem.sign_in_step_expired',
   unauthenticated: 'problem.unauthenticated',

@@ -76,6 +76,11 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRouteOptions)
           ...form,
           error: translatorFor(request)('login.failed'),
         })
+      case 'disabled':
+        return showForm(request, reply, 403, {
+          ...form,
+          error: translatorFor(request)('login.disabled'),
+        })
       case 'second_step':
         setSignInStepCookie(reply, signIn.token, opts.pageSessions.cookieSecure)
         return reply.header('cache-control', 'no-store').redirect(LOGIN_TWO_FACTOR_PATH, 303)

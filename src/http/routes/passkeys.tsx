@@ -36,6 +36,7 @@ import {
 } from '../reauthentication.js'
 import { requestOrigin } from '../request-origin.js'
 import { startSession } from '../session-changes.js'
+import { isAccountDisabled } from '../../auth/accounts.js'
 import { refuseAttempt } from '../too-many-attempts.js'
 
 // The passkey addresses (docs/contract.md). The ceremonies are JSON, asked for by
@@ -166,7 +167,21 @@ export async function passkeyRoutes(app: FastifyInstance, opts: AccountRouteOpti
       { user: result.user, remember: body.data.remember ?? false, secondFactorGiven: true },
       opts.pageSessions,
     )
-    if (!started) return refuse(request, reply, 'not_verified', 'passkey.refused')
+    if (!started) {
+      // An operator disabled the account (told as a password's sign-in tells it, since
+      // the passkey was verified), or the session could not be made.
+      if (await isAccountDisabled(svc.db, result.user.id)) {
+        await recordAuthEvent(svc.db, {
+          userId: result.user.id,
+          kind: 'sign_in_refused',
+          at: svc.now(),
+          ...origin,
+        })
+        const message = translatorFor(request)('login.disabled')
+        return jsonAnswer(reply, 403, { error: 'account_disabled', message })
+      }
+      return refuse(request, reply, 'not_verified', 'passkey.refused')
+    }
     // One event for one sign-in, as with a password; every other session of the
     // account is told of it on its next page (events.ts).
     await recordAuthEvent(svc.db, {

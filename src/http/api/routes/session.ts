@@ -55,6 +55,7 @@ export async function sessionApiRoutes(app: FastifyInstance, opts: ApiOptions) {
           201: jsonResponse('Signed in: the session cookie is set', signedInSchema),
           202: jsonResponse('The password was right; the second factor is next', secondStepSchema),
           401: problemResponse('invalid_credentials'),
+          403: problemResponse('forbidden_origin, or account_disabled (the password was right)'),
           429: problemResponse('too_many_attempts'),
         },
       },
@@ -73,6 +74,8 @@ export async function sessionApiRoutes(app: FastifyInstance, opts: ApiOptions) {
         case 'failed':
           // The same status, words and cost for an unknown name and a wrong password.
           return sendProblem(request, reply, 401, 'invalid_credentials')
+        case 'disabled':
+          return sendProblem(request, reply, 403, 'account_disabled')
         case 'second_step':
           setSignInStepCookie(reply, signIn.token, cookieSecure)
           return reply
