@@ -102,7 +102,10 @@ async function run({ url, batchRows }: Options, { config, startUp }: CommandCont
       "every table's row count matched.\n" +
       `The embedded database in ${config.dataDir} (DATA_DIR) is unchanged: keep it as a ` +
       'backup, but start no server on it again (new data goes to PostgreSQL now).\n' +
-      `Next: DATABASE_URL=<the URL you gave> npm start (${describeServer(url)}).\n`,
+      `Next: DATABASE_URL=<the URL you gave> npm start (${describeServer(url)}).\n` +
+      // A configured secret is not in the database: a server with another one would
+      // refuse every signed cookie and could not read the second factors' secrets.
+      (config.secretKey ? 'SECRET_KEY is set: give that server the same SECRET_KEY.\n' : ''),
   )
   return EXIT.ok
 }
