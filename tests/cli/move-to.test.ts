@@ -4,7 +4,9 @@ import { access, cp, mkdir } from 'node:fs/promises'
 import { after, before, describe, test } from 'node:test'
 import pg from 'pg'
 import type { Queryable } from '../../src/db/database.js'
+import { migrate } from '../../src/db/migrate.js'
 import { openPGliteDatabase } from '../../src/db/pglite.js'
+import { openPostgresDatabase } from '../../src/db/postgres.js'
 import {
   PROJECT_DIR,
   exitWithin,
@@ -92,9 +94,11 @@ async function dump(db: Queryable): Promise<Record<string, string[]>> {
   return rows
 }
 
-async function dumpEmbedded(dataDir: string) {
+/** The embedded database's dump, after `write` (rows a test adds itself) if given. */
+async function dumpEmbedded(dataDir: string, write?: (db: Queryable) => Promise<unknown>) {
   const db = await openPGliteDatabase(dataDir)
   try {
+    await write?.(db)
     return await dump(db)
   } finally {
     await db.close()
@@ -172,6 +176,9 @@ describe(
     test('everyone is still there on PostgreSQL, signed in, and DATA_DIR is unchanged', async () => {
       const dataDir = `${dir.path}/data`
       const embedded = await start({ DATA_DIR: dataDir })
+      // While that server runs, DATA_DIR is its own: refused (below), and nothing is made.
+      const whileRunning = await schema()
+      const refusing = runLogon(['move-to', whileRunning.url], { DATA_DIR: dataDir })
 
       // Alice registers (and stays signed in); Bob turns a second factor on; someone
       // mistypes Alice's password twice (rows of the sign-in limits).
@@ -207,9 +214,7 @@ describe(
       assert.equal(signedInAs(home.body), 'Alice')
       const members = membersOf(home.body)
 
-      // While that server runs, DATA_DIR is its own: refused, and nothing is made.
-      const whileRunning = await schema()
-      const refused = await runLogon(['move-to', whileRunning.url], { DATA_DIR: dataDir })
+      const refused = await refusing
       assert.equal(refused.code, 1, refused.stderr)
       assert.match(
         refused.stderr,
@@ -221,16 +226,15 @@ describe(
 
       // Values no page makes, straight into the embedded database: every byte, awkward
       // array elements, microseconds.
-      const direct = await openPGliteDatabase(dataDir)
-      await direct.query(
-        `INSERT INTO passkeys (id, user_id, public_key, counter, transports, device_type, backed_up, name, created_at, last_used_at)
+      const before = await dumpEmbedded(dataDir, (db) =>
+        db.query(
+          `INSERT INTO passkeys (id, user_id, public_key, counter, transports, device_type, backed_up, name, created_at, last_used_at)
          SELECT 'credential-1', id, decode((SELECT string_agg(lpad(to_hex(b), 2, '0'), '') FROM generate_series(0, 255) AS b), 'hex'),
                 9007199254740991, ARRAY['usb', 'a "quoted", {braced} \\ name', ''], 'multiDevice', true, 'Ключ 🔑',
                 '2026-01-02 03:04:05.123456+00', NULL
            FROM users WHERE username_key = 'bob'`,
+        ),
       )
-      await direct.close()
-      const before = await dumpEmbedded(dataDir)
       for (const table of [
         'users',
         'sessions',
@@ -367,8 +371,9 @@ describe(
           /^logon move-to: DATA_DIR: .* holds no embedded database/,
         ],
       ]
-      for (const [title, args, env, code, line] of cases) {
-        const run = await runLogon(args, env)
+      const runs = await Promise.all(cases.map(([, args, env]) => runLogon(args, env)))
+      for (const [i, [title, , , code, line]] of cases.entries()) {
+        const run = runs[i]!
         assert.equal(run.code, code, `${title}: ${run.stderr}`)
         assert.equal(run.stdout, '', title)
         assert.equal(
@@ -382,11 +387,16 @@ describe(
       assert.equal(await tablesIn(target), 0)
     })
 
-    test('a target `logon migrate` made (its tables there, empty) is taken as well', async () => {
+    test('a target that `logon migrate` prepared (its tables there, empty) is taken as well', async () => {
       const dataDir = `${dir.path}/data` // the first test's, its server stopped
       const target = await schema()
-      const migrated = await runLogon(['migrate'], { DATABASE_URL: target.url })
-      assert.equal(migrated.code, 0, migrated.stderr)
+      // What `logon migrate` does with DATABASE_URL set, in this process.
+      const prepared = openPostgresDatabase(target.url)
+      try {
+        assert.ok((await migrate(prepared)).length > 0)
+      } finally {
+        await prepared.close()
+      }
       const moved = await runLogon(['move-to', target.url], { DATA_DIR: dataDir })
       assert.equal(moved.code, 0, `stdout:\n${moved.stdout}\nstderr:\n${moved.stderr}`)
       const embedded = await dumpEmbedded(dataDir)
@@ -395,15 +405,16 @@ describe(
 
     test('Ctrl-C during the copy rolls it back: the target is left as it was, exit 130', async () => {
       // The first test's DATA_DIR, copied as a backup is (the server is stopped), and
-      // filled with members so that the copy takes a while in batches of 500.
+      // filled with rows so that the copy takes a while in batches of 500.
       const dataDir = `${dir.path}/big`
       await cp(`${dir.path}/data`, dataDir, { recursive: true })
-      const seeded = await runLogon(['seed', '--members', '20000', '--chunk-size', '20000'], {
-        DATA_DIR: dataDir,
-        ...FAST_HASH_ENV,
-      })
-      assert.equal(seeded.code, 0, seeded.stderr)
-      const before = await dumpEmbedded(dataDir)
+      const before = await dumpEmbedded(dataDir, (db) =>
+        db.query(
+          `INSERT INTO users (username, username_key, username_skeleton, password_hash, created_at)
+           SELECT 'filler' || i, 'filler' || i, 'filler' || i, 'not a hash', now()
+             FROM generate_series(1, 20000) AS i`,
+        ),
+      )
       const target = await schema()
       const moving = spawnLogon(['move-to', '--batch-size', '500', target.url], {
         DATA_DIR: dataDir,
