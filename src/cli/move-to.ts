@@ -98,6 +98,9 @@ async function run({ url, batchRows }: Options, { config, startUp }: CommandCont
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   process.stdout.write(
     report.tables.map((t) => `  ${t.name.padEnd(width)}  ${t.rows}\n`).join('') +
+      (report.migrationsApplied.length > 0
+        ? `Made the schema on the target: ${report.migrationsApplied.length} migrations.\n`
+        : '') +
       `Moved ${report.rows} rows in ${report.tables.length} tables in ${seconds} s; ` +
       "every table's row count matched.\n" +
       `The embedded database in ${config.dataDir} (DATA_DIR) is unchanged: keep it as a ` +

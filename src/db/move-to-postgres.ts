@@ -102,6 +102,7 @@ export async function moveToPostgres(
     const total = [...counts.values()].reduce((sum, n) => sum + n, 0)
     return target.transaction(
       async (to) => {
+        stopIfAsked() // a Ctrl-C while the databases were being opened
         await to.exec(TARGET_SETTINGS)
         // Before migrating: a Logon database in use is refused before its schema is touched.
         await refuseRows(to, tables)
