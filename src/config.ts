@@ -9,7 +9,7 @@ import {
 import { defaultPublicOrigin, publicOrigin, type RelyingParty } from './config/public-origin.js'
 import { sessionPolicy, sessionVariables, type SessionPolicy } from './config/session-policy.js'
 import { trustProxy } from './config/trust-proxy.js'
-import { booleanFlag, wholeNumber } from './config/values.js'
+import { booleanFlag, postgresUrl, wholeNumber } from './config/values.js'
 
 // The one place that reads the environment. Every variable of
 // docs/contract.md is optional; a bad value stops the start with a line naming it.
@@ -44,10 +44,7 @@ const envSchema = z.object({
     message: 'must be a port number from 1 to 65535',
   }).optional(),
   PUBLIC_ORIGIN: publicOrigin.optional(),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
-    .optional(),
+  DATABASE_URL: postgresUrl.optional(),
   DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   ...sessionVariables.shape,
   COOKIE_SECURE: booleanFlag.optional(),

@@ -5,8 +5,10 @@ import { importLegacyUsers } from '../legacy-import/import-users.js'
 import { openLegacyLoginTable } from '../legacy-import/login-table.js'
 import { checkLegacyUrl, LegacySourceError } from '../legacy-import/source-error.js'
 import { StartUpFailure } from '../start-up.js'
-import { defineCommand, UsageError, type CommandContext } from './command.js'
+import { defineCommand, EXIT, UsageError, type CommandContext } from './command.js'
 import { formatImportReport } from './import-legacy-report.js'
+import { stopOnSignals } from './interruption.js'
+import { progressLine } from './progress.js'
 
 // `logon import-legacy --from postgres://…`: the original app's users into
 // Logon's database, opened as the server opens it (DATABASE_URL, or the embedded
@@ -17,8 +19,10 @@ const USAGE = `Usage: logon import-legacy --from postgres://USER@HOST:PORT/DATAB
 Creates a Logon account for each row of the original app's login(username, password)
 table, with an argon2id hash of its plain-text password. Writes to the database the
 server uses: DATABASE_URL, or the embedded one in DATA_DIR (stop the server first).
-Safe to run twice. Put the source's password in PGPASSWORD or ~/.pgpass rather than in
-the URL, which npm echoes and other users of the machine see in the process list.
+Safe to run twice; Ctrl-C stops after the accounts in progress (exit 130), and the
+same command then goes on from there. Put the source's password in PGPASSWORD or
+~/.pgpass rather than in the URL, which npm echoes and other users of the machine see
+in the process list.
 
   --from URL   the original app's PostgreSQL database (search_path may pick the schema:
                ?options=-c%20search_path%3Dmy_schema)
@@ -26,26 +30,10 @@ the URL, which npm echoes and other users of the machine see in the process list
   --help       this text
 `
 
+const NAME = 'logon import-legacy'
+
 // Each argon2 hash runs on a libuv worker thread (4 by default) with its memory cost.
 const CONCURRENCY = Math.max(2, Math.min(4, availableParallelism()))
-
-/** The first SIGINT or SIGTERM stops after the accounts in flight; a second one exits. */
-function stopOnSignals(): { signal: AbortSignal; exitCode(): number | undefined } {
-  const controller = new AbortController()
-  let received: NodeJS.Signals | undefined
-  const onSignal = (name: NodeJS.Signals) => {
-    if (received) process.exit(128 + (name === 'SIGINT' ? 2 : 15))
-    received = name
-    controller.abort()
-    process.stderr.write(`import-legacy: ${name}: stopping after the accounts in progress\n`)
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  return {
-    signal: controller.signal,
-    exitCode: () => (received ? 128 + (received === 'SIGINT' ? 2 : 15) : undefined),
-  }
-}
 
 interface Options {
   from: string
@@ -54,7 +42,7 @@ interface Options {
 
 async function run(options: Options, context: CommandContext): Promise<number> {
   const { config, startUp } = context
-  const stop = stopOnSignals()
+  const stop = stopOnSignals(NAME, 'stopping after the accounts in progress')
   const source = await startUp.step(
     () => openLegacyLoginTable(options.from),
     (source) => source.close(),
@@ -67,21 +55,23 @@ async function run(options: Options, context: CommandContext): Promise<number> {
     `Importing the login table of ${describeServer(options.from)} ` +
       `into ${target.description}.\n`,
   )
+  const line = progressLine({ label: NAME, unit: 'rows' })
   const report = await importLegacyUsers(target.db, source, {
     passwordMinLength: config.passwordMinLength,
     passwordHash: config.passwordHash,
     concurrency: CONCURRENCY,
     dryRun: options.dryRun,
     signal: stop.signal,
-    onBatch: process.stderr.isTTY
-      ? (progress) =>
-          process.stderr.write(
-            `… ${progress.read} rows read, ${progress.imported} ${options.dryRun ? 'to import' : 'imported'}\n`,
-          )
-      : undefined,
+    onBatch: (progress, rows) =>
+      line.update(
+        progress.read,
+        rows,
+        `${progress.imported} ${options.dryRun ? 'to import' : 'imported'}`,
+      ),
   })
+  line.end()
   process.stdout.write(formatImportReport(report))
-  return stop.exitCode() ?? 0
+  return stop.received ? EXIT.interrupted : EXIT.ok
 }
 
 function describeFailure(error: unknown): string {
@@ -96,7 +86,7 @@ function describeFailure(error: unknown): string {
 }
 
 export const importLegacyCommand = defineCommand({
-  name: 'logon import-legacy',
+  name: NAME,
   summary: "import the original app's login table",
   usage: USAGE,
   options: {

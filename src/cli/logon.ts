@@ -11,6 +11,7 @@ const COMMANDS: Record<string, Loader> = {
   seed: async () => (await import('./seed.js')).seedCommand,
   'import-legacy': async () => (await import('./import-legacy.js')).importLegacyCommand,
   'confusable-names': async () => (await import('./confusable-names.js')).confusableNamesCommand,
+  'move-to': async () => (await import('./move-to.js')).moveToCommand,
 }
 
 const users = async () => import('./users.js')

@@ -20,3 +20,19 @@ export const seconds = wholeNumber({
   max: 10 * 365 * 86400,
   message: 'must be a whole number of seconds greater than 0',
 })
+
+/**
+ * A postgres:// (or postgresql://) URL that parses as one, as node-postgres needs it:
+ * DATABASE_URL, and the URLs the commands take (import-legacy --from, move-to).
+ */
+export function isPostgresUrl(text: string): boolean {
+  if (!/^postgres(ql)?:\/\/./.test(text)) return false
+  try {
+    new URL(text)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const postgresUrl = z.string().refine(isPostgresUrl, 'must be a postgres:// URL')

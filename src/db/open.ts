@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises'
+import { access, mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Config } from '../config.js'
 import { StartUpFailure, type StartUp } from '../start-up.js'
 import { lockDataDir } from './data-dir-lock.js'
@@ -43,7 +44,16 @@ export async function openDatabase(
   return { db, description, applied }
 }
 
-async function openServer(url: string, startUp: StartUp, options: OpenOptions) {
+/**
+ * A PostgreSQL server's database, connected (not migrated). A failure blames `name`,
+ * the setting or argument that gave the URL: DATABASE_URL, or a command's target.
+ */
+export async function openServer(
+  url: string,
+  startUp: StartUp,
+  options: OpenOptions & { name?: string },
+) {
+  const name = options.name ?? 'DATABASE_URL'
   const db = await startUp.step(
     async () => openPostgresDatabase(url, { max: options.poolSize, onError: options.onIdleError }),
     (db) => db.close(),
@@ -55,14 +65,14 @@ async function openServer(url: string, startUp: StartUp, options: OpenOptions) {
       // The pool's own error only says "not answering"; its cause says why.
       if (error instanceof DatabaseUnavailableError) {
         throw new StartUpFailure(
-          `DATABASE_URL: ${server} is not answering (${messageOf(error.cause)})`,
+          `${name}: ${server} is not answering (${messageOf(error.cause)})`,
           { cause: error },
         )
       }
-      blame(`DATABASE_URL: ${server} refused the connection`)(error)
+      blame(`${name}: ${server} refused the connection`)(error)
     }),
   )
-  return { db, description: `${describeServer(url, 'the PostgreSQL database')} (DATABASE_URL)` }
+  return { db, description: `${describeServer(url, 'the PostgreSQL database')} (${name})` }
 }
 
 async function openEmbedded(dataDir: string, startUp: StartUp) {
@@ -82,6 +92,17 @@ async function openEmbedded(dataDir: string, startUp: StartUp) {
     (db) => db.close(),
   )
   return { db, description: `the embedded database in ${dataDir} (DATA_DIR)` }
+}
+
+/**
+ * Whether DATA_DIR already holds an embedded database (PostgreSQL's PG_VERSION file),
+ * for a command that must not make an empty one where it expected data.
+ */
+export async function holdsEmbeddedDatabase(dataDir: string): Promise<boolean> {
+  return access(join(dataDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** Rethrows as one line: `subject: the error's message`. */

@@ -44,8 +44,8 @@ export interface ImportOptions {
   /** Stops after the rows in flight; the report says `interrupted`. */
   signal?: AbortSignal
   now?: () => Date
-  /** Called after each batch of rows, e.g. to show progress. */
-  onBatch?: (report: Readonly<ImportReport>) => void
+  /** Called after each batch of rows, e.g. to show progress, with the source's row count. */
+  onBatch?: (report: Readonly<ImportReport>, rows: number) => void
 }
 
 export const DEFAULT_NAMES_PER_REASON = 100
@@ -118,7 +118,7 @@ export async function importLegacyUsers(
         )
       }
     }
-    options.onBatch?.(report)
+    options.onBatch?.(report, shared.rows)
   }
   return { ...report, interrupted: stopped() }
 }

@@ -5,6 +5,8 @@ import type { LegacySource } from './source.js'
 export interface SharedNames {
   keys: Map<string, number>
   skeletons: Map<string, number>
+  /** The rows of the source, every one (the second pass's total). */
+  rows: number
 }
 
 /**
@@ -18,8 +20,10 @@ export async function findSharedNames(
   stopped: () => boolean,
 ): Promise<SharedNames | undefined> {
   const names = new Map<string, { count: number; skeleton: string }>()
+  let rows = 0
   for await (const batch of source.usernames()) {
     if (stopped()) return undefined
+    rows += batch.length
     for (const username of batch) {
       if (typeof username !== 'string') continue
       const name = checkNewUsername(username)
@@ -37,5 +41,5 @@ export async function findSharedNames(
   }
   // Keep only the shared skeletons (deleting the entry being visited is safe in a Map).
   for (const [skeleton, count] of skeletons) if (count === 1) skeletons.delete(skeleton)
-  return { keys, skeletons }
+  return { keys, skeletons, rows }
 }

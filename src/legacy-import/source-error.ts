@@ -1,3 +1,4 @@
+import { isPostgresUrl } from '../config/values.js'
 import { messageOf } from '../db/postgres-errors.js'
 
 // What can go wrong with --from, the original app's database, each as one line fit
@@ -18,13 +19,7 @@ export class LegacySourceError extends Error {
 }
 
 export function checkLegacyUrl(url: string): void {
-  let valid = /^postgres(ql)?:\/\/./.test(url)
-  try {
-    new URL(url)
-  } catch {
-    valid = false
-  }
-  if (!valid) {
+  if (!isPostgresUrl(url)) {
     throw new LegacySourceError('LEGACY_URL_INVALID', 'must be a postgres:// URL')
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,9 +9,11 @@ import { usernameSkeleton } from '../../src/auth/username-skeleton.js'
 import { authenticate } from '../helpers/hash-lease.js'
 import { loadConfig } from '../../src/config.js'
 import { openPGliteDatabase } from '../../src/db/pglite.js'
+import { PROJECT_DIR } from '../helpers/child-server.js'
 
 const run = promisify(execFile)
 const SEED = ['--import', 'tsx', 'src/cli/logon.ts', 'seed']
+const FAST_HASH_ENV = { PASSWORD_HASH_MEMORY_KIB: '8192', PASSWORD_HASH_ITERATIONS: '1' }
 
 describe('npm run seed', () => {
   let dir: string
@@ -98,6 +100,51 @@ describe('npm run seed', () => {
       assert.notEqual(failed.code, 0)
       assert.match(failed.stderr.trim(), pattern)
       assert.equal(failed.stderr.trim().split('\n').length, 1)
+    }
+  })
+
+  test('Ctrl-C stops between two chunks: whole chunks are kept, consistent, and the exit is 130', async () => {
+    const dataDir = join(dir, 'interrupted')
+    const proc = spawn(
+      process.execPath,
+      [...SEED, '--members', '200000', '--sessions', '1000', '--chunk-size', '5000'],
+      {
+        cwd: PROJECT_DIR,
+        env: { ...process.env, DATA_DIR: dataDir, ...FAST_HASH_ENV },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let stderr = ''
+    let interrupted = false
+    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk
+      // After the first chunk's progress line: somewhere in the middle of the members.
+      if (!interrupted && /logon seed: 5,000 of/.test(stderr)) {
+        interrupted = true
+        proc.kill('SIGINT')
+      }
+    })
+    proc.stdout.resume()
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000)
+    const code = await new Promise<number | null>((resolve) => proc.once('close', resolve))
+    clearTimeout(timer)
+    assert.equal(code, 130, stderr)
+    const kept = /stopped by SIGINT: kept the (\d+) members and 0 sessions/.exec(stderr)
+    assert.ok(kept, stderr)
+    const db = await openPGliteDatabase(dataDir)
+    try {
+      const [counts] = await db.query<{ users: number; skeletons: number; sessions: number }>(
+        `SELECT (SELECT count(*)::int FROM users) AS users,
+                (SELECT count(username_skeleton)::int FROM users) AS skeletons,
+                (SELECT count(*)::int FROM sessions) AS sessions`,
+      )
+      assert.equal(counts!.users, Number(kept[1]), 'the line says what was kept')
+      assert.ok(counts!.users > 0 && counts!.users < 200_000, `stopped midway: ${counts!.users}`)
+      assert.equal(counts!.users % 5000, 0, 'whole chunks only')
+      assert.equal(counts!.skeletons, counts!.users, 'every member has its skeleton')
+      assert.equal(counts!.sessions, 0, 'stopped before the sessions')
+    } finally {
+      await db.close()
     }
   })
 })
