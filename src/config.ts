@@ -21,6 +21,8 @@ export type { SessionPolicy } from './config/session-policy.js'
 export type { RelyingParty } from './config/public-origin.js'
 export type { FailureLimit, LimitsPolicy, SignInLimits } from './config/limits-policy.js'
 
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
+
 // In the order the variables are checked: with several bad values, the start names
 // the first of them.
 const envSchema = z.object({
@@ -44,10 +46,10 @@ const envSchema = z.object({
     message: 'must be a port number from 1 to 65535',
   }).optional(),
   PUBLIC_ORIGIN: publicOrigin.optional(),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// URL')
-    .optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  // The change feed's LISTEN (src/cache/) when DATABASE_URL goes through a transaction
+  // pooler, where LISTEN hears nothing reliably: a direct connection to the same database.
+  DATABASE_LISTEN_URL: postgresUrl.optional(),
   DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   ...sessionVariables.shape,
   COOKIE_SECURE: booleanFlag.optional(),
@@ -65,6 +67,8 @@ export interface Config {
   /** PUBLIC_ORIGIN: the origin browsers use, and the passkeys' relying party ID (its host). */
   readonly relyingParty: RelyingParty
   readonly databaseUrl: string | undefined
+  /** DATABASE_LISTEN_URL: where the change feed listens; undefined: on DATABASE_URL itself. */
+  readonly databaseListenUrl: string | undefined
   readonly dataDir: string
   readonly session: SessionPolicy
   readonly cookieSecure: boolean
@@ -106,6 +110,11 @@ export function loadConfig(env: Env = process.env): Config {
       'WEB_CONCURRENCY: more than 1 worker needs DATABASE_URL (the embedded database belongs to one process)',
     )
   }
+  if (e.DATABASE_LISTEN_URL !== undefined && e.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'DATABASE_LISTEN_URL: needs DATABASE_URL (the embedded database listens in-process)',
+    )
+  }
   if (e.WEB_CONCURRENCY > 1 && e.METRICS_PORT !== undefined) {
     throw new ConfigError(
       'METRICS_PORT: not served with WEB_CONCURRENCY above 1 yet (a scrape would see one worker)',
@@ -122,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     webConcurrency: e.WEB_CONCURRENCY,
     relyingParty: e.PUBLIC_ORIGIN ?? defaultPublicOrigin(e.PORT),
     databaseUrl: e.DATABASE_URL,
+    databaseListenUrl: e.DATABASE_LISTEN_URL,
     dataDir: e.DATA_DIR,
     session: sessionPolicy(e),
     cookieSecure: e.COOKIE_SECURE ?? production,
