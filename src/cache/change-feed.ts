@@ -80,7 +80,16 @@ export class ChangeFeed {
 
   /** Whether kept data may be used now: every change committed before FRESHNESS_MS ago has arrived. */
   isCurrent(): boolean {
-    return this.#subscription !== undefined && this.#clock() - this.#confirmedSentAt < FRESHNESS_MS
+    return this.heartbeatAgeMs() < FRESHNESS_MS
+  }
+
+  /**
+   * How long ago the newest heartbeat that came back was sent (the metrics);
+   * Infinity while none has on the current connection, or none is listening.
+   */
+  heartbeatAgeMs(): number {
+    if (this.#subscription === undefined) return Number.POSITIVE_INFINITY
+    return this.#clock() - this.#confirmedSentAt
   }
 
   /** Sends one heartbeat; the timer calls it. */
