@@ -77,6 +77,11 @@ export async function startPgBouncer({
   databases: Record<string, string>
   poolSize: number
 }): Promise<PgBouncer> {
+  if (!existsSync(PGBOUNCER)) {
+    throw new Error(
+      `PgBouncer is not installed at ${PGBOUNCER} (.ci/run installs Debian's pgbouncer)`,
+    )
+  }
   const server = new URL(serverUrl)
   const user = decodeURIComponent(server.username) || 'postgres'
   const dir = await tempDir('logon-pgbouncer-')
