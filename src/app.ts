@@ -49,7 +49,7 @@ import { sessionPlugin } from './http/session-plugin.js'
 import { fastifyTrustProxy } from './http/trust-proxy.js'
 import { answerRequestIds, requestIdOptions } from './http/request-id.js'
 import { requestLimit } from './http/request-limit.js'
-import { collectMetrics, type Metrics } from './metrics/metrics.js'
+import { collectChangeFeedMetrics, collectMetrics, type Metrics } from './metrics/metrics.js'
 import type { PageSessions } from './http/session-changes.js'
 import { startHashCensus } from './jobs/hash-census.js'
 import { startPurge } from './jobs/purge.js'
@@ -220,6 +220,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // After the routes stop (onClose runs in reverse order), before the database closes.
   if (caches) app.addHook('onClose', () => caches.close())
   if (caches) cachesOfApps.set(app, caches)
+  const metrics = metricsOfApps.get(app)
+  if (metrics && caches) collectChangeFeedMetrics(metrics, caches)
   app.decorate('registrationOpen', config.registrationOpen)
 
   const touches =

@@ -45,6 +45,9 @@ const envSchema = z.object({
   }).optional(),
   PUBLIC_ORIGIN: publicOrigin.optional(),
   DATABASE_URL: postgresUrl.optional(),
+  // The change feed's LISTEN (src/cache/) when DATABASE_URL goes through a transaction
+  // pooler, where LISTEN hears nothing reliably: a direct connection to the same database.
+  DATABASE_LISTEN_URL: postgresUrl.optional(),
   DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   ...sessionVariables.shape,
   COOKIE_SECURE: booleanFlag.optional(),
@@ -62,6 +65,8 @@ export interface Config {
   /** PUBLIC_ORIGIN: the origin browsers use, and the passkeys' relying party ID (its host). */
   readonly relyingParty: RelyingParty
   readonly databaseUrl: string | undefined
+  /** DATABASE_LISTEN_URL: where the change feed listens; undefined: on DATABASE_URL itself. */
+  readonly databaseListenUrl: string | undefined
   readonly dataDir: string
   readonly session: SessionPolicy
   readonly cookieSecure: boolean
@@ -103,6 +108,11 @@ export function loadConfig(env: Env = process.env): Config {
       'WEB_CONCURRENCY: more than 1 worker needs DATABASE_URL (the embedded database belongs to one process)',
     )
   }
+  if (e.DATABASE_LISTEN_URL !== undefined && e.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'DATABASE_LISTEN_URL: needs DATABASE_URL (the embedded database listens in-process)',
+    )
+  }
   if (e.WEB_CONCURRENCY > 1 && e.METRICS_PORT !== undefined) {
     throw new ConfigError(
       'METRICS_PORT: not served with WEB_CONCURRENCY above 1 yet (a scrape would see one worker)',
@@ -119,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     webConcurrency: e.WEB_CONCURRENCY,
     relyingParty: e.PUBLIC_ORIGIN ?? defaultPublicOrigin(e.PORT),
     databaseUrl: e.DATABASE_URL,
+    databaseListenUrl: e.DATABASE_LISTEN_URL,
     dataDir: e.DATA_DIR,
     session: sessionPolicy(e),
     cookieSecure: e.COOKIE_SECURE ?? production,

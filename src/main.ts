@@ -74,6 +74,7 @@ async function main() {
   try {
     const { db, applied } = await openDatabase(config, startUp, {
       onIdleError: (error) => log.warn({ err: error }, 'idle database connection failed'),
+      onWarning: (message) => log.warn(message),
     })
     if (applied.length > 0) log.info({ migrations: applied }, 'migrations applied')
     const skeletons = await startUp.step(() => fillUsernameSkeletons(db))

@@ -21,6 +21,9 @@ export interface Caches {
   memberPages: FreshCache<number, MembersPage>
   /** Resolves once every change committed before the call has reached the caches. */
   caughtUp(): Promise<void>
+  /** Whether kept values are used now (ChangeFeed.isCurrent), and why (the metrics). */
+  isCurrent(): boolean
+  heartbeatAgeMs(): number
   close(): Promise<void>
 }
 
@@ -44,5 +47,12 @@ export async function startCaches(
     },
     onError,
   })
-  return { sessions, memberPages, caughtUp: () => feed.caughtUp(), close: () => feed.close() }
+  return {
+    sessions,
+    memberPages,
+    caughtUp: () => feed.caughtUp(),
+    isCurrent,
+    heartbeatAgeMs: () => feed.heartbeatAgeMs(),
+    close: () => feed.close(),
+  }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Database, Subscription } from '../db/database.js'
+import { ListenThroughPoolerError, type Database, type Subscription } from '../db/database.js'
 
 // Every instance keeps validated sessions and member pages in memory (FreshCache),
 // and must drop what another instance changed. The triggers of migration 0007
@@ -13,6 +13,11 @@ import type { Database, Subscription } from '../db/database.js'
 // came back was sent less than FRESHNESS_MS ago; otherwise every request reads the
 // database, as if there were no cache. That bounds how long any instance can
 // honour a session revoked elsewhere: FRESHNESS_MS, under one second.
+//
+// Through a transaction pooler (PgBouncer), LISTEN is not refused but hears only some
+// notifications, its own heartbeats among them: the feed would count as current while
+// missing changes. The driver refuses to listen there (ListenThroughPoolerError), and
+// the feed then stays off for good, saying so once: DATABASE_LISTEN_URL is the cure.
 
 export const CHANGES_CHANNEL = 'logon_changes'
 export const FRESHNESS_MS = 750
@@ -80,7 +85,16 @@ export class ChangeFeed {
 
   /** Whether kept data may be used now: every change committed before FRESHNESS_MS ago has arrived. */
   isCurrent(): boolean {
-    return this.#subscription !== undefined && this.#clock() - this.#confirmedSentAt < FRESHNESS_MS
+    return this.heartbeatAgeMs() < FRESHNESS_MS
+  }
+
+  /**
+   * How long ago the newest heartbeat that came back was sent (the metrics);
+   * Infinity while none has on the current connection, or none is listening.
+   */
+  heartbeatAgeMs(): number {
+    if (this.#subscription === undefined) return Number.POSITIVE_INFINITY
+    return this.#clock() - this.#confirmedSentAt
   }
 
   /** Sends one heartbeat; the timer calls it. */
@@ -89,10 +103,13 @@ export class ChangeFeed {
     if (!subscription) return
     const lastHeard = Math.max(this.#confirmedSentAt, this.#listeningSince)
     if (this.#clock() - lastHeard > STALLED_AFTER_MS) {
+      const neverHeard = this.#confirmedSentAt === Number.NEGATIVE_INFINITY
       this.#lose()
       this.#opts.onError(
         new Error(`no heartbeat came back for ${STALLED_AFTER_MS} ms`),
-        'change notifications stalled; caches off, listening anew',
+        neverHeard
+          ? 'no heartbeat ever came back on the change notifications connection; caches off, listening anew (if it goes through a transaction pooler, set DATABASE_LISTEN_URL to a direct connection)'
+          : 'change notifications stalled; caches off, listening anew',
       )
       // Not awaited: ending a stalled connection may itself stall.
       void subscription.close().catch(() => {})
@@ -164,6 +181,13 @@ export class ChangeFeed {
       // Whatever was kept before now may have changed unannounced.
       this.#opts.onReset()
     } catch (error) {
+      if (error instanceof ListenThroughPoolerError) {
+        this.#opts.onError(
+          error,
+          'change notifications cannot pass a connection pooler: caches off, every request reads the database (set DATABASE_LISTEN_URL to a direct connection to PostgreSQL)',
+        )
+        return
+      }
       this.#opts.onError(error, 'cannot listen for change notifications; caches off until then')
       this.#scheduleReconnect()
     }

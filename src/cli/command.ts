@@ -124,6 +124,7 @@ async function execute<Options extends OptionsConfig, Checked>(
           process.stderr.write(
             `${command.name}: an idle DATABASE_URL connection failed: ${error.message}\n`,
           ),
+        onWarning: (message) => process.stderr.write(`${command.name}: ${message}\n`),
       }),
   }
   try {

@@ -60,11 +60,18 @@ async function run({ url, batchRows }: Options, { config, startUp }: CommandCont
   const onIdleError = (error: Error) =>
     process.stderr.write(`${NAME}: an idle connection to the target failed: ${error.message}\n`)
   // The target first: a wrong URL is told without loading the embedded engine.
-  const target = await openServer(url, startUp, { poolSize: 1, onIdleError, name: 'the target' })
-  // As the server opens it: locked (no server may run on it meanwhile) and migrated.
-  const source = await openDatabase({ databaseUrl: undefined, dataDir: config.dataDir }, startUp, {
+  const target = await openServer(url, undefined, startUp, {
+    poolSize: 1,
     onIdleError,
+    onWarning: (message) => process.stderr.write(`${NAME}: ${message}\n`),
+    name: 'the target',
   })
+  // As the server opens it: locked (no server may run on it meanwhile) and migrated.
+  const source = await openDatabase(
+    { databaseUrl: undefined, databaseListenUrl: undefined, dataDir: config.dataDir },
+    startUp,
+    { onIdleError, onWarning: (message) => process.stderr.write(`${NAME}: ${message}\n`) },
+  )
   if (source.applied.length > 0) {
     process.stdout.write(`Migrated ${source.description}: ${source.applied.join(', ')}.\n`)
   }

@@ -38,7 +38,8 @@ export interface Database extends Queryable {
   /**
    * Receives the NOTIFY payloads of one channel, in commit order. With a server,
    * over a connection of its own: when that connection is lost, onLost is called
-   * once and nothing more arrives (notifications sent meanwhile are gone).
+   * once and nothing more arrives (notifications sent meanwhile are gone). Rejects
+   * with ListenThroughPoolerError when the connection cannot hold a LISTEN at all.
    */
   listen(channel: string, handlers: NotificationHandlers): Promise<Subscription>
   close(): Promise<void>
@@ -109,6 +110,16 @@ export class DatabaseUnavailableError extends Error {
   constructor(options?: { cause?: unknown }) {
     super('The database is not answering', options)
   }
+}
+
+/**
+ * listen() was refused for good: its connection goes through a connection pooler
+ * (PgBouncer in transaction mode), where a LISTEN lasts one statement on whichever
+ * server connection ran it. Trying again cannot help; a direct connection can
+ * (DATABASE_LISTEN_URL).
+ */
+export class ListenThroughPoolerError extends Error {
+  readonly code = 'LISTEN_THROUGH_POOLER'
 }
 
 /** SQLSTATE 23505: a unique constraint refused the row. */

@@ -54,3 +54,17 @@ export function messageOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code
   return typeof code === 'string' ? code : 'unknown error'
 }
+
+/**
+ * PgBouncer's answer to the startup options that set Logon's timeouts: it passes on
+ * only a few settings, and refuses a connection that asks for others (08P01).
+ */
+export function isStartupOptionsRefusal(error: unknown): boolean {
+  const cause = error instanceof DatabaseUnavailableError ? error.cause : error
+  const err = cause as { code?: unknown; message?: unknown } | null
+  return (
+    err?.code === '08P01' &&
+    typeof err.message === 'string' &&
+    /unsupported startup parameter/i.test(err.message)
+  )
+}

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import type { Queryable } from './database.js'
 import { translateError } from './postgres-errors.js'
 
 // Timeouts chosen so a database that stops answering turns into a 503 within the
@@ -10,25 +11,66 @@ const SERVER_STATEMENT_TIMEOUT_MS = 2_000
 export const QUERY_TIMEOUT_MS = 2_500
 
 /**
- * Startup options for every connection: the server-side timeouts, then whatever
- * the URL's own `options` parameter and the caller ask for. node-postgres lets a
- * URL's `options` replace the pool's, so it is moved out of the URL and merged.
- * (Migrations lift both limits with SET LOCAL.)
+ * Where the server-side timeouts are set: in the startup options of every connection,
+ * or, through a connection pooler that refuses startup options (PgBouncer forwards
+ * only a few settings), at the start of every transaction; statements outside one
+ * then have only the limits of the server's own settings (serverTimeoutsMissing).
  */
-export function withServerTimeouts(url: string, extra: string | undefined) {
-  const timeouts = `-c statement_timeout=${SERVER_STATEMENT_TIMEOUT_MS} -c lock_timeout=${SERVER_STATEMENT_TIMEOUT_MS}`
+export type ServerTimeouts = 'startup' | 'transaction'
+
+const TIMEOUT_SETTINGS = ['statement_timeout', 'lock_timeout'] as const
+
+/**
+ * Startup options for every connection: the server-side timeouts (unless set per
+ * transaction), then whatever the URL's own `options` parameter and the caller ask
+ * for. node-postgres lets a URL's `options` replace the pool's, so it is moved out of
+ * the URL and merged. (Migrations lift both limits with SET LOCAL.)
+ */
+export function withServerTimeouts(
+  url: string,
+  extra: string | undefined,
+  serverTimeouts: ServerTimeouts = 'startup',
+) {
+  const timeouts =
+    serverTimeouts === 'startup'
+      ? TIMEOUT_SETTINGS.map((name) => `-c ${name}=${SERVER_STATEMENT_TIMEOUT_MS}`).join(' ')
+      : undefined
+  const join = (...parts: Array<string | null | undefined>) =>
+    parts.filter(Boolean).join(' ') || undefined
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    return { connectionString: url, options: [timeouts, extra].filter(Boolean).join(' ') }
+    return { connectionString: url, options: join(timeouts, extra) }
   }
   const fromUrl = parsed.searchParams.get('options')
   parsed.searchParams.delete('options')
-  return {
-    connectionString: parsed.toString(),
-    options: [timeouts, fromUrl, extra].filter(Boolean).join(' '),
-  }
+  return { connectionString: parsed.toString(), options: join(timeouts, fromUrl, extra) }
+}
+
+/** What opens a transaction: BEGIN, with the timeouts when no startup option set them. */
+export function beginStatement(serverTimeouts: ServerTimeouts): string {
+  if (serverTimeouts === 'startup') return 'BEGIN'
+  // One simple query, so one round trip, as BEGIN alone.
+  const limits = TIMEOUT_SETTINGS.map(
+    (name) => `SET LOCAL ${name} = ${SERVER_STATEMENT_TIMEOUT_MS}`,
+  )
+  return ['BEGIN', ...limits].join('; ')
+}
+
+/**
+ * The timeout settings a statement outside a transaction runs without (off, or longer
+ * than Logon's): none on a direct connection, which sets them at startup.
+ */
+export async function serverTimeoutsMissing(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ name: string; ms: number }>(
+    'SELECT name, setting::int AS ms FROM pg_settings WHERE name = ANY($1)',
+    [TIMEOUT_SETTINGS],
+  )
+  return TIMEOUT_SETTINGS.filter((name) => {
+    const ms = rows.find((row) => row.name === name)?.ms ?? 0
+    return ms === 0 || ms > SERVER_STATEMENT_TIMEOUT_MS
+  })
 }
 
 /** One statement, given up on by the client after `timeoutMs`; its failure translated. */

@@ -6,12 +6,14 @@ import { QUERY_TIMEOUT_MS, runStatement } from './postgres-timeouts.js'
 /**
  * One transaction on a connection of its own; `fn`'s statements run on it alone.
  * Committed when `fn` resolves, rolled back when it throws. (Database.transaction
- * adds the afterCommit hooks around it.)
+ * adds the afterCommit hooks around it.) `begin` opens it (postgres-timeouts.ts's
+ * beginStatement).
  */
 export async function runTransaction<T>(
   pool: pg.Pool,
   fn: (tx: Queryable) => Promise<T>,
   options: TransactionOptions,
+  begin: string,
 ): Promise<T> {
   const timeoutMs = options.timeoutMs ?? QUERY_TIMEOUT_MS
   let client: pg.PoolClient
@@ -37,7 +39,7 @@ export async function runTransaction<T>(
     },
   }
   try {
-    await runStatement(client, 'BEGIN', undefined, timeoutMs)
+    await runStatement(client, begin, undefined, timeoutMs)
     const result = await fn(tx)
     open = false
     // After a failed statement the server answers COMMIT with ROLLBACK, silently.

@@ -146,3 +146,33 @@ export function collectMetrics(app: FastifyInstance, db: Database): Metrics {
   })
   return { registry }
 }
+
+/** What the change feed tells the metrics (src/cache/caches.ts). */
+export interface ChangeFeedFreshness {
+  isCurrent(): boolean
+  heartbeatAgeMs(): number
+}
+
+/**
+ * The change feed's freshness, read at scrape: a feed that is not fresh leaves every
+ * request to the database (correct, but slower), as through a transaction pooler
+ * without DATABASE_LISTEN_URL.
+ */
+export function collectChangeFeedMetrics(metrics: Metrics, feed: ChangeFeedFreshness): void {
+  new Gauge({
+    name: 'logon_change_feed_heartbeat_age_seconds',
+    help: 'Age of the newest heartbeat that came back through the change notifications (+Inf: none); kept sessions and member pages are used only below 0.75',
+    registers: [metrics.registry],
+    collect() {
+      this.set(feed.heartbeatAgeMs() / 1000)
+    },
+  })
+  new Gauge({
+    name: 'logon_change_feed_fresh',
+    help: '1 while kept sessions and member pages are used, 0 while every request reads the database',
+    registers: [metrics.registry],
+    collect() {
+      this.set(feed.isCurrent() ? 1 : 0)
+    },
+  })
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { metricsOf } from '../../src/app.js'
+import { cachesOf, metricsOf } from '../../src/app.js'
 import { TestClient } from '../helpers/client.js'
 import { TEST_DATABASE_URL } from '../helpers/databases.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
@@ -75,6 +75,14 @@ describe('metrics', () => {
     assert.equal(value(text, 'logon_password_hashes{state="waiting"}'), 0)
     assert.match(text, /^nodejs_eventloop_lag_seconds /m)
     assert.doesNotMatch(text, /counted|198\.51\.100/, 'no name or address in a label')
+  })
+
+  test('the change feed: fresh, with the age of the newest heartbeat that came back', async () => {
+    await cachesOf(t.app)!.caughtUp()
+    const text = await scrape()
+    assert.equal(value(text, 'logon_change_feed_fresh'), 1)
+    const age = value(text, 'logon_change_feed_heartbeat_age_seconds')
+    assert.ok(age >= 0 && age < 0.75, `heartbeat age ${age} s`)
   })
 })
 

@@ -25,6 +25,7 @@ const BAD_VALUES: Array<[variable: string, value: string]> = [
   ['SESSION_REMEMBER_TIMEOUT', '-60'],
   ['PASSWORD_MIN_LENGTH', '4'],
   ['DATABASE_URL', 'mysql://x'],
+  ['DATABASE_LISTEN_URL', 'postgres://db/logon'], // without DATABASE_URL
   ['COOKIE_SECURE', 'yes'],
   ['SECRET_KEY', 'too-short'],
   // WebAuthn needs a host name: an IP address is refused at start, not at the first passkey.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import {
   exitWithin,
   freePort,
@@ -40,8 +41,23 @@ describe('the metrics port', () => {
       /^logon_http_request_duration_seconds_count\{route="\/login",method="GET",status="200"\} 1$/m,
     )
     assert.match(text, /^logon_sessions_active 0$/m)
+    assert.match(text, /^logon_change_feed_fresh [01]$/m)
+    assert.match(text, /^logon_change_feed_heartbeat_age_seconds \S+$/m)
     assert.equal((await fetch(`${server.baseUrl}/metrics`)).status, 404)
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status, 404)
+  })
+
+  test('the change feed turns fresh, its newest heartbeat under 0.75 s old', async () => {
+    const deadline = Date.now() + 5_000
+    const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+    let text = await scrape()
+    while (!/^logon_change_feed_fresh 1$/m.test(text) && Date.now() < deadline) {
+      await sleep(50)
+      text = await scrape()
+    }
+    assert.match(text, /^logon_change_feed_fresh 1$/m)
+    const age = Number(/^logon_change_feed_heartbeat_age_seconds (\S+)$/m.exec(text)?.[1])
+    assert.ok(age >= 0 && age < 0.75, `heartbeat age ${age} s`)
   })
 
   test('METRICS_PORT equal to PORT stops the start, naming it', async () => {

@@ -10,6 +10,11 @@ describe('config: defaults (docs/contract.md)', () => {
     ['PORT is 3000', (c) => c.port, 3000],
     ['HOST is 127.0.0.1', (c) => c.host, '127.0.0.1'],
     ['DATABASE_URL is unset (embedded database)', (c) => c.databaseUrl, undefined],
+    [
+      'DATABASE_LISTEN_URL is unset (LISTEN on DATABASE_URL)',
+      (c) => c.databaseListenUrl,
+      undefined,
+    ],
     ['DATA_DIR is ./data', (c) => c.dataDir, './data'],
     ['SESSION_IDLE_TIMEOUT is 1800 s', (c) => c.session.idleTimeoutSeconds, 1800],
     ['SESSION_ABSOLUTE_TIMEOUT is 43200 s', (c) => c.session.absoluteTimeoutSeconds, 43200],
@@ -45,6 +50,14 @@ describe('config: every variable is read', () => {
       'postgres://u:p@db:5432/logon',
     ],
     [{ DATABASE_URL: 'postgresql://db/logon' }, (c) => c.databaseUrl, 'postgresql://db/logon'],
+    [
+      {
+        DATABASE_URL: 'postgres://u:p@pgbouncer:6432/logon',
+        DATABASE_LISTEN_URL: 'postgres://u:p@db:5432/logon',
+      },
+      (c) => c.databaseListenUrl,
+      'postgres://u:p@db:5432/logon',
+    ],
     [{ DATA_DIR: '/var/lib/logon' }, (c) => c.dataDir, '/var/lib/logon'],
     [{ SESSION_IDLE_TIMEOUT: '60' }, (c) => c.session.idleTimeoutSeconds, 60],
     [{ SESSION_ABSOLUTE_TIMEOUT: '3600' }, (c) => c.session.absoluteTimeoutSeconds, 3600],
@@ -129,6 +142,8 @@ describe('config: bad values stop the start with a message naming the variable',
     ['DATABASE_URL', 'mysql://x'],
     ['DATABASE_URL', 'postgres://'],
     ['DATABASE_URL', 'db.example.com:5432'],
+    ['DATABASE_LISTEN_URL', 'mysql://x'],
+    ['DATABASE_LISTEN_URL', 'postgres://db/logon'], // without DATABASE_URL: nothing to listen beside
     ['COOKIE_SECURE', 'yes'],
     ['COOKIE_SECURE', '1'],
     ['COOKIE_SECURE', 'TRUE'],
@@ -206,6 +221,7 @@ describe('config: an empty variable counts as unset', () => {
     ['PORT', (c) => c.port, 3000],
     ['HOST', (c) => c.host, '127.0.0.1'],
     ['DATABASE_URL', (c) => c.databaseUrl, undefined],
+    ['DATABASE_LISTEN_URL', (c) => c.databaseListenUrl, undefined],
     ['DATA_DIR', (c) => c.dataDir, './data'],
     ['SESSION_IDLE_TIMEOUT', (c) => c.session.idleTimeoutSeconds, 1800],
     ['SESSION_ABSOLUTE_TIMEOUT', (c) => c.session.absoluteTimeoutSeconds, 43200],
@@ -266,4 +282,14 @@ test('METRICS_PORT is refused beside WEB_CONCURRENCY above 1 (a scrape would see
   const ok = loadConfig({ DATABASE_URL: 'postgres://db/logon', WEB_CONCURRENCY: '2' })
   assert.equal(ok.webConcurrency, 2)
   assert.equal(ok.metricsPort, undefined)
+})
+
+test('DATABASE_LISTEN_URL is checked like DATABASE_URL, and only beside it', () => {
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'postgres://db/logon', DATABASE_LISTEN_URL: 'db:5432' }),
+    { message: 'DATABASE_LISTEN_URL: must be a postgres:// URL' },
+  )
+  assert.throws(() => loadConfig({ DATABASE_LISTEN_URL: 'postgres://db/logon' }), {
+    message: /^DATABASE_LISTEN_URL: needs DATABASE_URL/,
+  })
 })
