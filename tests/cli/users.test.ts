@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
@@ -10,8 +10,9 @@ import type { Database } from '../../src/db/database.js'
 import { migrate } from '../../src/db/migrate.js'
 import { openPGliteDatabase } from '../../src/db/pglite.js'
 import { openPostgresDatabase } from '../../src/db/postgres.js'
-import { PROJECT_DIR, tempDir } from '../helpers/child-server.js'
+import { freePort, PROJECT_DIR, tempDir } from '../helpers/child-server.js'
 import { TestClient } from '../helpers/client.js'
+import { httpRequest } from '../helpers/http-request.js'
 import { TEST_DATABASE_URL } from '../helpers/databases.js'
 import { signedInAs } from '../helpers/pages.js'
 import { createTestSchema } from '../helpers/pg-schema.js'
@@ -290,5 +291,40 @@ describe('logon --help', () => {
     const reset = await logon(['users', 'reset', '--help'], {})
     assert.equal(reset.code, 0)
     assert.match(reset.stdout, /--clear-second-factor/)
+  })
+
+  test('logon start serves as npm start does, and SIGTERM stops it with exit 0', async () => {
+    const dir = await tempDir('logon-cli-start-')
+    const port = await freePort()
+    const server = spawn(process.execPath, [join(PROJECT_DIR, 'bin', 'logon.js'), 'start'], {
+      cwd: PROJECT_DIR,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        PORT: String(port),
+        DATA_DIR: join(dir.path, 'data'),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: 'ignore',
+    })
+    const exited = new Promise<number | null>((resolve) => server.once('close', resolve))
+    try {
+      let healthy = false
+      for (let tries = 0; tries < 300 && !healthy && server.exitCode === null; tries++) {
+        healthy = await httpRequest(`http://127.0.0.1:${port}`, {
+          path: '/healthz',
+          timeoutMs: 1_000,
+        })
+          .then((response) => response.status === 200)
+          .catch(() => false)
+        if (!healthy) await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      assert.ok(healthy, 'GET /healthz answered 200')
+      server.kill('SIGTERM')
+      assert.equal(await exited, 0)
+    } finally {
+      server.kill('SIGKILL')
+      await dir.remove()
+    }
   })
 })
