@@ -136,14 +136,7 @@ export async function disableAccount(
   name: string,
 ): Promise<AccountChange> {
   return db.transaction(async (tx) => {
-    const [row] = await tx.query<{ id: number; was_disabled: boolean }>(
-      `UPDATE users u SET disabled_at = coalesce(u.disabled_at, $2)
-         FROM (SELECT id, disabled_at IS NOT NULL AS was_disabled FROM users
-                WHERE username_key = $1 FOR NO KEY UPDATE) before
-        WHERE u.id = before.id
-        RETURNING u.id, before.was_disabled`,
-      [usernameKey(name), now],
-    )
+    const row = await markDisabled(tx, name, now)
     if (!row) return { ok: false, code: 'no_such_account' } as const
     const ended = await deleteSessionsOfUser(tx, row.id, undefined)
     await deleteDeviceTokensOfUser(tx, row.id)
@@ -162,14 +155,7 @@ export async function enableAccount(
   name: string,
 ): Promise<AccountChange> {
   return db.transaction(async (tx) => {
-    const [row] = await tx.query<{ id: number; was_disabled: boolean }>(
-      `UPDATE users u SET disabled_at = NULL
-         FROM (SELECT id, disabled_at IS NOT NULL AS was_disabled FROM users
-                WHERE username_key = $1 FOR NO KEY UPDATE) before
-        WHERE u.id = before.id
-        RETURNING u.id, before.was_disabled`,
-      [usernameKey(name)],
-    )
+    const row = await markDisabled(tx, name, null)
     if (!row) return { ok: false, code: 'no_such_account' } as const
     if (row.was_disabled) {
       await recordAuthEvent(tx, { userId: row.id, kind: 'account_enabled', at: now })
@@ -201,6 +187,29 @@ export async function endSessionsOfAccount(
     const account = (await findAccount({ db: tx, policy, now }, name))!
     return { ok: true, account, changed: ended.length > 0, sessionsEnded: ended.length } as const
   })
+}
+
+/**
+ * Sets the account's mark (`at`, keeping an earlier one; or null to clear it) in one
+ * statement, and says whether it was disabled before; undefined when there is no such
+ * account.
+ */
+async function markDisabled(
+  tx: Queryable,
+  name: string,
+  at: Date | null,
+): Promise<{ id: number; was_disabled: boolean } | undefined> {
+  const [row] = await tx.query<{ id: number; was_disabled: boolean }>(
+    `UPDATE users u
+        SET disabled_at = CASE WHEN $2::timestamptz IS NULL THEN NULL
+                               ELSE coalesce(u.disabled_at, $2::timestamptz) END
+       FROM (SELECT id, disabled_at IS NOT NULL AS was_disabled FROM users
+              WHERE username_key = $1 FOR NO KEY UPDATE) before
+      WHERE u.id = before.id
+      RETURNING u.id, before.was_disabled`,
+    [usernameKey(name), at],
+  )
+  return row
 }
 
 interface AccountRow {
