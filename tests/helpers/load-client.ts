@@ -78,13 +78,20 @@ export class LoadClient {
     private readonly options: LoadClientOptions = {},
   ) {}
 
+  /** This browser holds the session `token` (a cookie's value, or an API bearer token). */
+  withSession(token: string | undefined): this {
+    if (token !== undefined) this.jar.set('session', token)
+    return this
+  }
+
   /** Sends one request; rejects with RequestFailed when no whole answer comes. */
   request(
     method: string,
     path: string,
     { body, headers = {} }: { body?: string; headers?: Record<string, string> } = {},
   ): Promise<HttpResponse> {
-    const what = `${method} ${path.replace(/\?.*/, '')}`
+    // Without the query, and an id in the path (a session's, 20 characters) as `:id`.
+    const what = `${method} ${path.replace(/\?.*/, '').replace(/\/[\w-]{16,}/g, '/:id')}`
     const startedAt = Date.now()
     const record = (outcome: Partial<Outcome>) =>
       this.options.tally?.outcomes.push({ what, startedAt, endedAt: Date.now(), ...outcome })
