@@ -14,7 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 // (return503OnClosing). Behind a proxy, both are failed requests in a rolling restart.
 //
 // So the listener alone closes first: a new connection is refused at connect, which a
-// client or a proxy (nginx's proxy_next_upstream error) safely tries elsewhere. From
+// client or a proxy (nginx's proxy_next_upstream error) safely tries elsewhere. (One
+// the kernel had queued but Node not yet accepted is reset as the listener closes: it
+// was never read, and docs/deploy.md has the setting that has nginx retry it.) From
 // then on every answer carries `Connection: close`, so each client leaves its
 // connection after its next answer. Once no connection is left, or after
 // LAME_DUCK_MS, Fastify's close destroys the connections still idle (clients that
