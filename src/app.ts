@@ -55,6 +55,8 @@ import { startHashCensus } from './jobs/hash-census.js'
 import { startPurge } from './jobs/purge.js'
 
 const BODY_LIMIT_BYTES = 64 * 1024 // docs/contract.md: a larger body gets 413
+const HEADERS_TIMEOUT_MS = 5_000
+const REQUEST_TIMEOUT_MS = 8_000
 const PURGE_INTERVAL_MS = 60_000
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
 // What each app keeps in memory, for whoever made the app (a test waits on it), and
@@ -178,7 +180,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     ...requestIdOptions(config.trustProxy !== false),
     // A client that trickles its request in is cut off well within the 10 s that a
     // graceful stop may take (docs/contract.md).
-    requestTimeout: 8_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: {
+      // Headers come in one packet from any real client; a connection that sends none,
+      // or sends them a byte at a time (slowloris), is cut off (408) after this.
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      // Node checks both timeouts only this often (its default: 30 s, so a slow client
+      // could hold a connection for 38 s where the limit says 8).
+      connectionsCheckingInterval: 1_000,
+    },
     ...edgeErrorHandlers,
   })
 

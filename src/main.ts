@@ -1,12 +1,12 @@
 import closeWithGrace from 'close-with-grace'
 import cluster from 'node:cluster'
-import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { buildApp, loggerOptions, metricsOf } from './app.js'
 import { fillUsernameSkeletons } from './auth/fill-username-skeletons.js'
 import { loadServerSecret } from './auth/server-secret.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { openDatabase } from './db/open.js'
+import { closeGracefully } from './http/graceful-close.js'
 import { runPrimary } from './cluster.js'
 import { serveMetrics } from './metrics/server.js'
 import { StartUp, StartUpFailure } from './start-up.js'
@@ -15,9 +15,6 @@ import { StartUp, StartUpFailure } from './start-up.js'
 // stop on SIGTERM/SIGINT (docs/contract.md: finish in-flight requests, close the
 // database, exit 0 within 10 s), from the first step of start-up on.
 const SHUTDOWN_GRACE_MS = 9_000
-// app.close() waits for every request in progress, even one whose client sends its
-// body a byte a second: such clients are cut off in time for the database to close.
-const CUT_SLOW_CLIENTS_AFTER_MS = 6_000
 
 function readConfig(): Config {
   try {
@@ -28,18 +25,6 @@ function readConfig(): Config {
       process.exit(1)
     }
     throw error
-  }
-}
-
-async function closeApp(app: FastifyInstance) {
-  const cutSlowClients = setTimeout(
-    () => app.server.closeAllConnections(),
-    CUT_SLOW_CLIENTS_AFTER_MS,
-  )
-  try {
-    await app.close()
-  } finally {
-    clearTimeout(cutSlowClients)
   }
 }
 
@@ -86,7 +71,10 @@ async function main() {
       )
     }
     const secret = await startUp.step(() => loadServerSecret(db, config.secretKey))
-    const app = await startUp.step(() => buildApp({ config, db, secret, logger: log }), closeApp)
+    const app = await startUp.step(
+      () => buildApp({ config, db, secret, logger: log }),
+      closeGracefully,
+    )
     const metrics = metricsOf(app)
     const metricsPort = config.metricsPort
     if (metrics && metricsPort !== undefined) {

@@ -22,6 +22,18 @@ export async function runTransaction<T>(
   } catch (error) {
     throw translateError(error)
   }
+  // pg-pool takes its own 'error' listener off a connection it hands out. A server
+  // that ends this one between two statements (a fast shutdown, a restart, a
+  // terminated backend) makes the client emit 'error' then, and an 'error' nobody
+  // hears ends the process. Heard here, it leaves the client unusable: the next
+  // statement fails as "not queryable", which is a 503, and the client is destroyed.
+  // The listener stays on a destroyed client for the errors its end may still emit.
+  const heard = () => {}
+  client.on('error', heard)
+  const giveBack = () => {
+    client.off('error', heard)
+    client.release()
+  }
   // Once the transaction ends, its connection goes back to the pool: a kept
   // `tx` must not run statements inside somebody else's work.
   let open = true
@@ -46,7 +58,7 @@ export async function runTransaction<T>(
     const commit = await runStatement(client, 'COMMIT', undefined, timeoutMs)
     if (commit.command !== 'COMMIT')
       throw new Error('Transaction was rolled back instead of committed')
-    client.release()
+    giveBack()
     return result
   } catch (error) {
     open = false
@@ -61,7 +73,8 @@ export async function runTransaction<T>(
       () => undefined,
       (e: Error) => e,
     )
-    client.release(rollbackFailure ?? undefined)
+    if (rollbackFailure) client.release(rollbackFailure)
+    else giveBack()
     throw error
   }
 }

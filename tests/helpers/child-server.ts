@@ -139,14 +139,15 @@ export function spawnServer(env: Record<string, string>): ChildServer {
 }
 
 /**
- * Starts the server on a free port and waits until GET /healthz answers 200. Fails,
- * with the child's output, when it exits first or is not up within `timeoutMs`.
+ * Starts the server on a free port (or `port`: an instance started anew where it ran)
+ * and waits until GET /healthz answers 200. Fails, with the child's output, when it
+ * exits first or is not up within `timeoutMs`.
  */
 export async function startServer(
   env: Record<string, string>,
-  { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+  { timeoutMs = 30_000, port: given }: { timeoutMs?: number; port?: number } = {},
 ): Promise<ChildServer> {
-  const port = await freePort()
+  const port = given ?? (await freePort())
   // As startTestApp: bursts from 127.0.0.1 are what these tests send, not floods.
   const server = spawnServer({
     HOST: '127.0.0.1',
