@@ -2,6 +2,7 @@ import type { SessionPolicy } from '../config.js'
 import type { Database, Queryable } from '../db/database.js'
 import { deleteDeviceTokensOfUser } from './device-tokens.js'
 import { listRecentAuthEvents, recordAuthEvent, type AuthEvent } from './events.js'
+import { deletePasswordResetsOf } from './password-resets.js'
 import { listPasskeys } from './passkey-store.js'
 import { dropPendingSignInsOf } from './pending-sign-ins.js'
 import { expiredSessionCutoffs, isSessionExpired } from './session-lifetime.js'
@@ -127,7 +128,7 @@ export type AccountChange =
  * session insert takes, sessions.ts; NO KEY UPDATE, as there, so that an event being
  * recorded for the account, whose foreign key takes KEY SHARE, does not deadlock with
  * this over the session rows both lock), it is marked and its sessions, device tokens and
- * sign-ins waiting for their second step end, with an event. A sign-in in flight
+ * sign-ins waiting for their second step end, and its reset link goes, with an event. A sign-in in flight
  * either made its session before (and it ends here) or finds the mark and makes none.
  * Disabling a disabled account changes nothing.
  */
@@ -141,6 +142,9 @@ export async function disableAccount(
     const ended = await deleteSessionsOfUser(tx, row.id, undefined)
     await deleteDeviceTokensOfUser(tx, row.id)
     await dropPendingSignInsOf(tx, row.id)
+    // A link handed out before (perhaps the leak being answered) must not set a password
+    // while the account is off; a reset after the disable makes a new one.
+    await deletePasswordResetsOf(tx, row.id)
     if (!row.was_disabled) {
       await recordAuthEvent(tx, { userId: row.id, kind: 'account_disabled', at: now })
     }

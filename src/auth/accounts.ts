@@ -54,8 +54,11 @@ export type CredentialCheck =
   | { ok: true; user: User }
   | { ok: false; reason: 'unknown_name' }
   | { ok: false; reason: 'wrong_password'; userId: number }
-  /** The password was right, but an operator disabled the account. */
-  | { ok: false; reason: 'disabled'; userId: number }
+  /**
+   * The password was right, but an operator disabled the account. `stale`: no guess,
+   * so the attempt is given back to the limits (the owner is not locked out for it).
+   */
+  | { ok: false; reason: 'disabled'; userId: number; stale: true }
 
 /**
  * Checks a username and password. An unknown name costs the same argon2
@@ -87,7 +90,9 @@ export async function verifyCredentials(
   }
   // Said only to whoever gave the right password: to anyone else, a disabled
   // account answers as every other account does.
-  if (user.disabledAt !== null) return { ok: false, reason: 'disabled', userId: user.id }
+  if (user.disabledAt !== null) {
+    return { ok: false, reason: 'disabled', userId: user.id, stale: true }
+  }
   if (passwordHashNeedsUpgrade(user.passwordHash, policy.passwordHash)) {
     const upgraded = await hashPassword(input.password, policy.passwordHash, lease)
     // Only over the hash just verified: a change that landed meanwhile stays.
@@ -98,11 +103,6 @@ export async function verifyCredentials(
     })
   }
   return { ok: true, user }
-}
-
-/** Whether an operator has disabled the account (`logon users disable`). */
-export async function isAccountDisabled(db: Queryable, userId: number): Promise<boolean> {
-  return (await findUserById(db, userId))?.disabledAt != null
 }
 
 export type PasswordChangeResult =

@@ -172,3 +172,8 @@ export async function deleteExpiredPasswordResets(
   )
   return rows.length
 }
+
+/** Voids the account's link, if it has one (a disable). */
+export async function deletePasswordResetsOf(db: Queryable, userId: number): Promise<void> {
+  await db.query('DELETE FROM password_resets WHERE user_id = $1', [userId])
+}

@@ -118,7 +118,8 @@ async function execute<Options extends OptionsConfig, Checked>(
     config,
     startUp,
     openDatabase: ({ poolSize }) =>
-      openDatabase(config, startUp, {
+      // No command listens for changes: DATABASE_LISTEN_URL is the server's alone.
+      openDatabase({ ...config, databaseListenUrl: undefined }, startUp, {
         poolSize,
         onIdleError: (error) =>
           process.stderr.write(

@@ -26,9 +26,10 @@ const USERS_COMMANDS: Record<string, Loader> = {
 
 const START_USAGE = `Usage: logon start
 
-Starts the server, as npm start does, with the environment's settings (README,
-Configuration): PORT, HOST, DATABASE_URL or DATA_DIR, and the rest. SIGTERM or
-SIGINT stops it gracefully.
+Starts the server with the environment's settings (README, Configuration): PORT, HOST,
+DATABASE_URL or DATA_DIR, and the rest. SIGTERM or SIGINT stops it gracefully. In a
+checkout it runs the sources; for production, npm start (which builds, and runs the
+build with V8's --max-semi-space-size=8) or the systemd unit of docs/deploy.md.
 `
 
 function usage(title: string, commands: [string, string][]): string {

@@ -73,9 +73,9 @@ async function run({ url, batchRows }: Options, { config, startUp }: CommandCont
     { onIdleError, onWarning: (message) => process.stderr.write(`${NAME}: ${message}\n`) },
   )
   if (source.applied.length > 0) {
-    process.stdout.write(`Migrated ${source.description}: ${source.applied.join(', ')}.\n`)
+    process.stderr.write(`Migrated ${source.description}: ${source.applied.join(', ')}.\n`)
   }
-  process.stdout.write(`Copying ${source.description} into ${target.description}.\n`)
+  process.stderr.write(`Copying ${source.description} into ${target.description}.\n`)
   const started = performance.now()
   const progress = progressLine({ label: NAME, unit: 'rows' })
   let report: MoveReport

@@ -55,7 +55,7 @@ export function toJson(value: AccountListing | AccountDetails | AccountChange | 
     }
   }
   if ('ok' in value) {
-    if (!value.ok) return value
+    if (!value.ok) return { error: value.code }
     const { account, changed, sessionsEnded } = value
     return { account: summaryJson(account), changed, sessionsEnded }
   }

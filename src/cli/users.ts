@@ -10,6 +10,8 @@ import {
   type AdminContext,
 } from '../auth/account-admin.js'
 import { issuePasswordReset } from '../auth/password-resets.js'
+import { holdsEmbeddedDatabase } from '../db/open.js'
+import { StartUpFailure } from '../start-up.js'
 import { defineCommand, NoSuchAccountError, UsageError, type CommandContext } from './command.js'
 import { formatAccountDetails, formatAccountList, toJson } from './users-report.js'
 
@@ -27,6 +29,14 @@ const JSON_OPTION = { json: { type: 'boolean', default: false } } as const
 const LIST_LIMIT_MAX = 1000
 
 async function open(context: CommandContext): Promise<AdminContext> {
+  const { databaseUrl, dataDir } = context.config
+  // Opening an empty folder would make a new database there, and every account would
+  // then be "no such account" (exit 3): a shell without the server's settings.
+  if (!databaseUrl && !(await holdsEmbeddedDatabase(dataDir))) {
+    throw new StartUpFailure(
+      `DATA_DIR: ${dataDir} holds no embedded database (give the command the server's DATABASE_URL or DATA_DIR)`,
+    )
+  }
   const { db } = await context.openDatabase({ poolSize: 2 })
   return { db, policy: context.config.session, now: new Date() }
 }
@@ -201,7 +211,13 @@ such account. ${WHERE}
       }))
     if (!account || !issued)
       throw new NoSuchAccountError(`no account named ${JSON.stringify(name)}`)
-    const link = `${context.config.relyingParty.origin}/password-reset/${issued.token}`
+    const { origin } = context.config.relyingParty
+    const link = `${origin}/password-reset/${issued.token}`
+    if (new URL(origin).hostname === 'localhost') {
+      process.stderr.write(
+        `logon users reset: the link is on ${origin}: set PUBLIC_ORIGIN as the server has it for one that works elsewhere\n`,
+      )
+    }
     if (json) {
       print(JSON.stringify({ account: toJson(account), link, expiresAt: issued.expiresAt }))
     } else {

@@ -24,6 +24,11 @@ export interface PageSessions {
   now: () => Date
 }
 
+/** Why sessions.create made none (sessions.ts, SessionCreation). */
+export interface SessionRefused {
+  refused: Extract<SessionCreation, { ok: false }>['code']
+}
+
 export interface StartedSession {
   id: string
   /** The cookie's value: handed to an API client only when it asks (src/http/api/). */
@@ -70,7 +75,7 @@ export async function startSession(
     secondStep?: NewSession['secondStep']
   },
   pages: PageSessions,
-): Promise<StartedSession | null> {
+): Promise<StartedSession | SessionRefused> {
   const created = await pages.sessions.create({
     userId: user.id,
     passwordVersion: user.passwordVersion,
@@ -80,7 +85,7 @@ export async function startSession(
     replacesSessionId: request.session?.id,
     ...requestOrigin(request),
   })
-  if (!created.ok) return null
+  if (!created.ok) return { refused: created.code }
   return giveSession(reply, created, pages)
 }
 

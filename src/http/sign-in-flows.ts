@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { isAccountDisabled, verifyCredentials, type AccountServices } from '../auth/accounts.js'
+import { verifyCredentials, type AccountServices } from '../auth/accounts.js'
 import { clientAddressKey } from '../auth/client-address.js'
 import { recordAuthEvent } from '../auth/events.js'
 import type { HashLease } from '../auth/hash-queue.js'
@@ -131,12 +131,13 @@ export async function signInWithPassword(
       { user: result.user, remember },
       opts.pageSessions,
     )
-    if (started === null) {
-      // Lost a race: to a disable (told as one), or to a password change, which makes
-      // the password it verified no guess.
+    if ('refused' in started) {
+      // Lost a race: to a disable (told as one), or to a password change; either way
+      // the password it verified is no guess.
       const { id } = result.user
-      if (await isAccountDisabled(db, id))
-        return { ok: false, reason: 'disabled', userId: id } as const
+      if (started.refused === 'account_disabled') {
+        return { ok: false, reason: 'disabled', userId: id, stale: true } as const
+      }
       return { ok: false, reason: 'password_changed', stale: true } as const
     }
     return { ...result, started, secondStep: undefined }
@@ -215,7 +216,9 @@ export async function finishSecondStep(
     },
     opts.pageSessions,
   )
-  if (!started) return { kind: 'expired' }
+  // Spent, or the password changed, or an operator disabled the account meanwhile
+  // (which also dropped the step): sign in again.
+  if ('refused' in started) return { kind: 'expired' }
   const origin = requestOrigin(request)
   if (recovery) await recordAuthEvent(db, { userId, kind: 'recovery_code_used', at, ...origin })
   await renewDeviceCookie(

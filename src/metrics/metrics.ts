@@ -23,6 +23,7 @@ function signInOutcome(method: string, status: number, reply: FastifyReply): str
   if (method !== 'POST') return undefined
   if (status === 429) return 'refused'
   if (status === 401) return 'failed'
+  if (status === 403) return 'disabled' // the right password of an account an operator disabled
   if (status === 202) return 'second_step'
   if (status === 303) {
     const location = String(reply.getHeader('location') ?? '')

@@ -277,11 +277,19 @@ describe(
       // A second run into the same target is refused, and writes nothing.
       const again = await runLogon(['move-to', target.url], { DATA_DIR: dataDir })
       assert.equal(again.code, 1)
+      assert.equal(again.stdout, '', 'a failure writes nothing to stdout')
       assert.match(
-        again.stderr,
+        again.stderr.trimEnd().split('\n').at(-1)!,
         /^logon move-to: the target: it already holds Logon data \(rows in .*users/,
       )
-      assert.equal(again.stderr.trimEnd().split('\n').length, 1, again.stderr)
+      assert.equal(
+        again.stderr
+          .trimEnd()
+          .split('\n')
+          .filter((line) => line.startsWith('logon move-to:')).length,
+        1,
+        again.stderr,
+      )
       assert.deepEqual(await withTarget(target, dump), before)
 
       // The server on PostgreSQL: Alice's cookie still signs her in (the secret and her

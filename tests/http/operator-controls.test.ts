@@ -9,7 +9,7 @@ import {
 } from '../../src/auth/account-admin.js'
 import { issuePasswordReset, PASSWORD_RESET_SECONDS } from '../../src/auth/password-resets.js'
 import { purgeOnce } from '../../src/jobs/purge.js'
-import { TestClient } from '../helpers/client.js'
+import { hiddenInputs, TestClient } from '../helpers/client.js'
 import { engines } from '../helpers/databases.js'
 import { formError, fieldError, message, showsMessage, signedInAs } from '../helpers/pages.js'
 import { codeAt, enableTwoFactor } from '../helpers/two-factor.js'
@@ -155,6 +155,57 @@ for (const engine of engines) {
       for (const client of attempts) assert.equal(await isSignedIn(client), false)
     })
 
+    test('a sign-in that checked the password before a disable committed gets no session after it', async () => {
+      const client = await signedIn('Waiting_Walt')
+      assert.equal((await client.logout()).statusCode, 303)
+      let signIn: ReturnType<TestClient['login']> | undefined
+      await t.db.transaction(async (tx) => {
+        // The disable's first statement, left uncommitted: it holds the row lock that
+        // sessions.create waits for, and the sign-in's password check cannot see it.
+        await tx.query(`UPDATE users SET disabled_at = $1 WHERE username_key = 'waiting_walt'`, [
+          t.clock.now(),
+        ])
+        signIn = new TestClient(t.app).login('Waiting_Walt', PASSWORD)
+        await new Promise((resolve) => setTimeout(resolve, 400))
+      })
+      const answer = await signIn!
+      assert.equal(answer.statusCode, 403)
+      assert.equal(formError(answer.body), message('login.disabled'))
+      const [row] = await t.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM sessions s JOIN users u ON u.id = s.user_id
+          WHERE u.username_key = 'waiting_walt'`,
+      )
+      assert.equal(row?.n, 0)
+    })
+
+    test('a second step waiting when the account is disabled is spent for nothing', async () => {
+      const owner = await signedIn('Stepping_Sue')
+      const { secret } = await enableTwoFactor(owner, t.clock)
+      const browser = new TestClient(t.app)
+      const step = await browser.login('Stepping_Sue', PASSWORD)
+      assert.equal(step.headers.location, '/login/two-factor')
+      assert.ok((await disableAccount(admin(), 'stepping_sue')).ok)
+      assert.ok((await enableAccount(admin(), 'stepping_sue')).ok)
+      const form = await browser.get('/login/two-factor')
+      assert.ok(!form.body.includes('action="/login/two-factor"'), 'no step to finish')
+      // The code posted all the same, with the page's form token.
+      const page = await browser.get('/login')
+      const answer = await browser.post('/login/two-factor', {
+        ...hiddenInputs(page.body, '/login'),
+        code: codeAt(secret, t.clock.now()),
+      })
+      assert.notEqual(answer.statusCode, 303)
+      assert.equal(await isSignedIn(browser), false)
+    })
+
+    test('a reset link made before a disable does not work after it', async () => {
+      await signedIn('Leaked_Lou')
+      const path = await resetPath('leaked_lou')
+      assert.ok((await disableAccount(admin(), 'leaked_lou')).ok)
+      assert.equal((await useLink(path)).answer.statusCode, 404)
+      assert.equal((await new TestClient(t.app).login('Leaked_Lou', NEW_PASSWORD)).statusCode, 401)
+    })
+
     test('end-sessions ends every session of one account, which can sign in again', async () => {
       const first = await signedIn('Ended_Eve')
       const second = new TestClient(t.app)
@@ -296,7 +347,7 @@ for (const engine of engines) {
       assert.equal(step.headers.location, '/login/two-factor', 'the factor is still asked for')
 
       const cleared = await signedIn('Factor_Cleared')
-      const { secret } = await enableTwoFactor(cleared, t.clock)
+      await enableTwoFactor(cleared, t.clock)
       const browser = new TestClient(t.app)
       await browser.get(await resetPath('factor_cleared', true))
       assert.ok(showsMessage((await browser.get('/password-reset')).body, 'reset.clearsFactor'))
@@ -307,7 +358,13 @@ for (const engine of engines) {
       const direct = await new TestClient(t.app).login('Factor_Cleared', NEW_PASSWORD)
       assert.equal(direct.statusCode, 303)
       assert.equal(direct.headers.location, '/', 'signed in with the password alone')
-      assert.ok(codeAt(secret, t.clock.now()), 'the old app’s codes are for nothing now')
+      const [left] = await t.db.query<{ factors: number; codes: number }>(
+        `SELECT (SELECT count(*)::int FROM totp_factors f JOIN users u ON u.id = f.user_id
+                  WHERE u.username_key = 'factor_cleared') AS factors,
+                (SELECT count(*)::int FROM recovery_codes c JOIN users u ON u.id = c.user_id
+                  WHERE u.username_key = 'factor_cleared') AS codes`,
+      )
+      assert.deepEqual(left, { factors: 0, codes: 0 }, 'the app and the recovery codes are gone')
     })
   })
 }

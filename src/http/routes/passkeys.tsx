@@ -36,7 +36,6 @@ import {
 } from '../reauthentication.js'
 import { requestOrigin } from '../request-origin.js'
 import { startSession } from '../session-changes.js'
-import { isAccountDisabled } from '../../auth/accounts.js'
 import { refuseAttempt } from '../too-many-attempts.js'
 
 // The passkey addresses (docs/contract.md). The ceremonies are JSON, asked for by
@@ -167,14 +166,15 @@ export async function passkeyRoutes(app: FastifyInstance, opts: AccountRouteOpti
       { user: result.user, remember: body.data.remember ?? false, secondFactorGiven: true },
       opts.pageSessions,
     )
-    if (!started) {
-      // An operator disabled the account (told as a password's sign-in tells it, since
-      // the passkey was verified), or the session could not be made.
-      if (await isAccountDisabled(svc.db, result.user.id)) {
+    if ('refused' in started) {
+      // An operator disabled the account: told as a password's sign-in tells it, since
+      // the passkey was verified.
+      if (started.refused === 'account_disabled') {
+        const at = svc.now()
         await recordAuthEvent(svc.db, {
           userId: result.user.id,
           kind: 'sign_in_refused',
-          at: svc.now(),
+          at,
           ...origin,
         })
         const message = translatorFor(request)('login.disabled')

@@ -23,8 +23,9 @@ import { refuseAttempt } from '../too-many-attempts.js'
 
 // A link from `logon users reset` (src/auth/password-resets.ts): GET /password-reset/TOKEN
 // moves the token into a cookie and answers 303 /password-reset, the form; its POST
-// sets the password and ends every session of the account. Every answer is no-store
-// and the pages send no Referer (security-headers.ts): the token is a credential.
+// sets the password and ends every session of the account. Every answer is no-store,
+// and the token is in no page's address (the link's answer is a redirect), so no
+// Referer carries it: it is a credential.
 
 export const PASSWORD_RESET_PATH = '/password-reset'
 
