@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
+import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { promisify } from 'node:util'
@@ -293,7 +294,22 @@ describe('logon --help', () => {
     assert.match(reset.stdout, /--clear-second-factor/)
   })
 
-  test('logon start serves as npm start does, and SIGTERM stops it with exit 0', async () => {
+  test("without the server's database, users commands refuse and make none", async () => {
+    const dir = await tempDir('logon-cli-nodb-')
+    try {
+      const run = await logon(['users', 'disable', 'alice'], { DATA_DIR: join(dir.path, 'data') })
+      assert.equal(run.code, 1)
+      assert.match(
+        run.stderr.trim(),
+        /^logon users disable: DATA_DIR: .* holds no embedded database/,
+      )
+      await assert.rejects(access(join(dir.path, 'data', 'PG_VERSION')), 'no database was made')
+    } finally {
+      await dir.remove()
+    }
+  })
+
+  test('logon start serves, and SIGTERM stops it with exit 0', async () => {
     const dir = await tempDir('logon-cli-start-')
     const port = await freePort()
     const server = spawn(process.execPath, [join(PROJECT_DIR, 'bin', 'logon.js'), 'start'], {
