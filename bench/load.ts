@@ -1,10 +1,11 @@
 import autocannon from 'autocannon'
 import { readFileSync } from 'node:fs'
 
-// The load generator of `npm run bench`, run as a process of its own so that its CPU
-// is never counted as the server's. Reads a job (JSON file named by argv[2]), drives
-// the URL with autocannon and prints one JSON line of figures. With `cookies`, each
-// request carries the next one of them in rotation (in `credentialHeader`).
+// The autocannon load generator of `npm run bench` (BENCH_LOADER=autocannon; the
+// default is wrk, bench/wrk.ts), run as a process of its own so that its CPU is never
+// counted as the server's. Reads a job (JSON file named by argv[2]), drives the URL
+// with autocannon and prints one JSON line of figures. With `cookies`, each request
+// carries the next one of them in rotation (in `credentialHeader`).
 
 export interface LoadJob {
   url: string
@@ -24,11 +25,15 @@ export interface LoadJob {
 export interface LoadFigures {
   requests: number
   rps: number
+  /** Latency in ms. */
   p50: number
   p99: number
   errors: number
   timeouts: number
+  /** autocannon: every answer but a 2xx (a 303 too); wrk: 4xx and 5xx only. */
   non2xx: number
+  /** CPU time of the load generator's process, start to end: its cost on the shared cores. */
+  loaderCpuUs: number
 }
 
 const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadJob
@@ -59,6 +64,7 @@ const result = await autocannon({
       : undefined,
 })
 
+const cpu = process.cpuUsage()
 const figures: LoadFigures = {
   requests: result.requests.total,
   rps: result.requests.total / job.seconds,
@@ -67,5 +73,7 @@ const figures: LoadFigures = {
   errors: result.errors,
   timeouts: result.timeouts,
   non2xx: result.non2xx,
+  // Every thread's, since this process started (its start-up included, as wrk's is).
+  loaderCpuUs: cpu.user + cpu.system,
 }
 process.stdout.write(`${JSON.stringify(figures)}\n`)

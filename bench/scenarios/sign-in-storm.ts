@@ -5,11 +5,12 @@ import { notes } from '../findings.js'
 import { load } from '../load-process.js'
 import type { LoadJob } from '../load.js'
 import { log } from '../log.js'
+import { postgresTicksBetween, samplePostgres } from '../postgres-cpu.js'
 import { statTicks, ticksToUs } from '../process-sampling.js'
 import { asReturningBrowsers } from '../returning-browsers.js'
 import { paths } from '../scripts.js'
 import { serverEnv, startServer } from '../servers.js'
-import { SECONDS, threadPool, WARMUP } from '../settings.js'
+import { LOADER, SECONDS, threadPool, WARMUP } from '../settings.js'
 
 // The seed's shared password (src/cli/seed.ts).
 const SEED_PASSWORD = 'member-password-1234'
@@ -31,7 +32,8 @@ async function rawArgon2Rate(): Promise<{ perSecond: number; concurrency: number
  * signed-in pages at a low steady rate beside them (their p99 shows whether hashing
  * blocks the event loop), and the raw argon2id verify rate of this machine with the
  * same parameters and as many verifications at once as Logon lets run
- * (PASSWORD_HASH_THREADS), measured before and after the storm.
+ * (PASSWORD_HASH_THREADS), measured before and after the storm. The app's and
+ * PostgreSQL's CPU per sign-in are what docs/deploy.md sizes a deployment by.
  */
 export async function signInStorm(schema: Schema, cookies: string[]) {
   log('scenario 3: sign-in storm')
@@ -70,6 +72,7 @@ export async function signInStorm(schema: Schema, cookies: string[]) {
   }
   // A warm-up, as in every other scenario: compiled code, pool connections.
   await load({ ...stormJob, seconds: WARMUP })
+  const pg0 = await samplePostgres(schema.name)
   const app0 = statTicks(server.pid)
   const [storm, side] = await Promise.all([
     load(stormJob),
@@ -82,16 +85,23 @@ export async function signInStorm(schema: Schema, cookies: string[]) {
     }),
   ])
   const appTicks = statTicks(server.pid) - app0
+  const pgTicks = postgresTicksBetween(pg0, await samplePostgres(schema.name))
   await stop(server.child)
   const rawAfter = await rawArgon2Rate()
-  // Every answer of the storm is a 303 (autocannon counts it among the non-2xx).
-  const signIns = storm.requests - storm.errors - storm.timeouts
+  // Every answer of the storm is a 303 (autocannon counts it among the non-2xx; wrk
+  // counts only 4xx and 5xx, none of which a sign-in here should get).
+  const wrongAnswers = LOADER === 'wrk' ? storm.non2xx : 0
+  const signIns = storm.requests - storm.errors - storm.timeouts - wrongAnswers
   notes.signInStorm = {
     signInsPerSecond: signIns / SECONDS,
     stormP50: storm.p50,
     stormP99: storm.p99,
-    stormErrors: storm.errors + storm.timeouts,
-    appUsPerSignIn: ticksToUs(appTicks) / Math.max(1, storm.requests + side.requests),
+    stormErrors: storm.errors + storm.timeouts + wrongAnswers,
+    // Per sign-in, the side load's pages (SIDE_LOAD_RATE a second, a few hundred µs of
+    // app CPU and a few µs of PostgreSQL each) included: under 1% of either figure.
+    appUsPerSignIn: ticksToUs(appTicks) / Math.max(1, signIns),
+    pgUsPerSignIn: ticksToUs(pgTicks) / Math.max(1, signIns),
+    loaderCoreShare: (storm.loaderCpuUs + side.loaderCpuUs) / (SECONDS * 1e6),
     sideLoadRps: side.rps,
     sideLoadP50: side.p50,
     sideLoadP99: side.p99,
