@@ -32,7 +32,7 @@ export interface LoadFigures {
   timeouts: number
   /** autocannon: every answer but a 2xx (a 303 too); wrk: 4xx and 5xx only. */
   non2xx: number
-  /** CPU time of the load generator's process, start to end: its cost on the shared cores. */
+  /** CPU time of the load generator over the run (wrk's start-up included): its cost on the shared cores. */
   loaderCpuUs: number
 }
 
@@ -40,6 +40,8 @@ const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadJob
 const cookies = job.cookies ?? []
 let next = 0
 
+// From here: the run's CPU, not that of loading autocannon (tenths of a second).
+const cpuBefore = process.cpuUsage()
 const result = await autocannon({
   url: job.url,
   connections: job.connections,
@@ -64,7 +66,7 @@ const result = await autocannon({
       : undefined,
 })
 
-const cpu = process.cpuUsage()
+const cpu = process.cpuUsage(cpuBefore)
 const figures: LoadFigures = {
   requests: result.requests.total,
   rps: result.requests.total / job.seconds,
@@ -73,7 +75,6 @@ const figures: LoadFigures = {
   errors: result.errors,
   timeouts: result.timeouts,
   non2xx: result.non2xx,
-  // Every thread's, since this process started (its start-up included, as wrk's is).
-  loaderCpuUs: cpu.user + cpu.system,
+  loaderCpuUs: cpu.user + cpu.system, // every thread's
 }
 process.stdout.write(`${JSON.stringify(figures)}\n`)

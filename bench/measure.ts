@@ -28,7 +28,7 @@ export interface Measurement extends LoadFigures {
   pageBytes?: number
   /** With WEB_CONCURRENCY: each worker's share of the app's CPU over the run. */
   workerCpuShares?: number[]
-  /** From start to stop of the server, per request of the warm-up and the measured run. */
+  /** From start to stop of the server, per request it answered (first visits, checks, warm-up, run). */
   sessionUpdates?: number
   sessionUpdatesPerRequest?: number
   /** The first answer checked, for the baseline's templates; not written to the results. */
@@ -152,8 +152,11 @@ export async function measure(side: Side, spec: SideSpec): Promise<Measurement> 
   if (spec.countUpdatesIn) {
     await sleep(500) // backends flush their statistics as they exit
     const updates = (await sessionUpdates(spec.countUpdatesIn)) - updatesBefore
+    // Every request this server answered: the browsers' first visits and the checks too.
+    const checks = Math.min(5, spec.cookies?.length ?? 1)
+    const answered = (spec.cookies?.length ?? 0) + checks + warm.requests + figures.requests
     result.sessionUpdates = updates
-    result.sessionUpdatesPerRequest = updates / (figures.requests + warm.requests)
+    result.sessionUpdatesPerRequest = updates / answered
   }
   return result
 }

@@ -28,7 +28,7 @@ export function summary(): string[] {
     // last_seen_at is written at most every 800 ms a session (by each worker): the
     // fewer pages a second per session, the more of them are a touch.
     out.push(
-      `Scenario 1: UPDATEs of sessions per Logon request (warm-up included): ${fmt(one.logon.sessionUpdatesPerRequest, 3)} (${one.logon.sessionUpdates} over ${one.logon.requests + one.logon.warmupRequests}); with WEB_CONCURRENCY=2 ${fmt(twoWorkers?.sessionUpdatesPerRequest, 3)}.`,
+      `Scenario 1: UPDATEs of sessions per request Logon answered (first visits and warm-up included): ${fmt(one.logon.sessionUpdatesPerRequest, 3)} (${one.logon.sessionUpdates} in all); with WEB_CONCURRENCY=2 ${fmt(twoWorkers?.sessionUpdatesPerRequest, 3)}.`,
     )
   }
   const two = byScenario('2')
