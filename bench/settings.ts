@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url'
 
 // What a run of `npm run bench` is asked to do, read once from the environment:
 // BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a schema of
-// its own is created and dropped), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (5),
+// its own is created and dropped), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (5; run
+// again, up to 5 times, until each cookie has been sent 10 times per worker),
 // BENCH_CONNECTIONS (32), BENCH_SCENARIOS (1,2,3,4,5,6,7,8,9), BENCH_LOGON_NODE_ARGS (node
 // flags for Logon only, space-separated, instead of the documented ones; e.g.
 // "--max-semi-space-size=8 --cpu-prof --cpu-prof-dir=/tmp/prof"; "" for none),
