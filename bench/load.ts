@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs'
 // default is wrk, bench/wrk.ts), run as a process of its own so that its CPU is never
 // counted as the server's. Reads a job (JSON file named by argv[2]), drives the URL
 // with autocannon and prints one JSON line of figures. With `cookies`, each request
-// carries the next one of them in rotation (in `credentialHeader`).
+// carries the next one of them in rotation (in `credentialHeader`); with `bodies`,
+// likewise the next body.
 
 export interface LoadJob {
   url: string
@@ -14,9 +15,9 @@ export interface LoadJob {
   cookies?: string[]
   /** The header `cookies` go in: 'cookie' (default), or 'authorization' for bearer tokens. */
   credentialHeader?: string
-  /** For a form post (scenario 3): sent as is with every request. */
+  /** For a form post (scenario 3): one of `bodies` with each request, in rotation. */
   method?: 'GET' | 'POST'
-  body?: string
+  bodies?: string[]
   headers?: Record<string, string>
   /** Requests per second over all connections (a low, steady side load); unset = as fast as possible. */
   overallRate?: number
@@ -38,6 +39,7 @@ export interface LoadFigures {
 
 const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadJob
 const cookies = job.cookies ?? []
+const bodies = job.bodies ?? []
 let next = 0
 
 // From here: the run's CPU, not that of loading autocannon (tenths of a second).
@@ -48,18 +50,21 @@ const result = await autocannon({
   duration: job.seconds,
   timeout: 10,
   method: job.method ?? 'GET',
-  body: job.body,
   headers: job.headers,
   overallRate: job.overallRate,
   requests:
-    cookies.length > 0
+    cookies.length > 0 || bodies.length > 0
       ? [
           {
-            method: 'GET',
+            method: job.method ?? 'GET',
             setupRequest: (request) => {
-              const credential = cookies[next++ % cookies.length]!
-              const header = job.credentialHeader ?? 'cookie'
-              return { ...request, headers: { ...request.headers, [header]: credential } }
+              const i = next++
+              const headers = { ...request.headers }
+              if (cookies.length > 0) {
+                headers[job.credentialHeader ?? 'cookie'] = cookies[i % cookies.length]!
+              }
+              const body = bodies.length > 0 ? bodies[i % bodies.length] : undefined
+              return { ...request, headers, ...(body === undefined ? {} : { body }) }
             },
           },
         ]

@@ -25,6 +25,8 @@ export interface Measurement extends LoadFigures {
   appUsPerRequest: number
   /** Absent for Logon on PGlite: its database's CPU is in appUsPerRequest. */
   pgUsPerRequest?: number
+  /** The part of pgUsPerRequest in PostgreSQL's background processes (bench/postgres-cpu.ts). */
+  pgBackgroundUsPerRequest?: number
   /** The load generator's CPU per request, and its share of one core over the run. */
   loaderUsPerRequest: number
   loaderCoreShare: number
@@ -141,8 +143,7 @@ export async function measure(side: Side, spec: SideSpec): Promise<Measurement> 
   const app0 = treeTicks(server.pid)
   const figures = await load({ ...job, seconds: SECONDS })
   const app1 = treeTicks(server.pid)
-  const pgTicks =
-    pgName && pg0 ? postgresTicksBetween(pg0, await samplePostgres(pgName)) : undefined
+  const pg = pgName && pg0 ? postgresTicksBetween(pg0, await samplePostgres(pgName)) : undefined
   const peakRssKiB = peakRss()
   await stop(server.child)
   const appTicks = sumOf(app1) - sumOf(app0)
@@ -152,7 +153,8 @@ export async function measure(side: Side, spec: SideSpec): Promise<Measurement> 
     warmupRequests: warm.requests,
     warmupRounds: warm.rounds,
     appUsPerRequest: ticksToUs(appTicks) / figures.requests,
-    pgUsPerRequest: pgTicks === undefined ? undefined : ticksToUs(pgTicks) / figures.requests,
+    pgUsPerRequest: pg && ticksToUs(pg.backends + pg.background) / figures.requests,
+    pgBackgroundUsPerRequest: pg && ticksToUs(pg.background) / figures.requests,
     loaderUsPerRequest: figures.loaderCpuUs / figures.requests,
     loaderCoreShare: figures.loaderCpuUs / (SECONDS * 1e6),
     peakRssMiB: peakRssKiB / 1024,

@@ -1,10 +1,11 @@
 -- The request side of bench/wrk.ts, run by Debian's wrk (LuaJIT; wrk's SCRIPTING).
 -- Arguments after "--": a file of credentials, one a line ("-" for none), the header
--- they go in, the method, a file holding the body ("-" for none), and a pause in ms
--- before each request on a connection (0: as fast as possible). Headers given with -H
--- go with every request. Requests are built once in init(), as SCRIPTING advises: one
--- per credential, taken in rotation. done() prints one JSON line, with wrk's own CPU
--- time read from /proc/self/stat (every thread's, as clock ticks).
+-- they go in, the method, a file of bodies, one a line ("-" for none), and a pause in
+-- ms before each request on a connection (0: as fast as possible). Headers given with
+-- -H go with every request. Requests are built once in init(), as SCRIPTING advises,
+-- the i-th with the i-th credential and the i-th body (each list read round), and
+-- taken in rotation. done() prints one JSON line, with wrk's own CPU time read from
+-- /proc/self/stat (every thread's, as clock ticks).
 
 local requests = {}
 local nextRequest = 0
@@ -16,20 +17,24 @@ local function readFile(path)
   return text
 end
 
+local function readLines(path)
+  local lines = {}
+  if path ~= "-" then
+    for line in io.lines(path) do lines[#lines + 1] = line end
+  end
+  return lines
+end
+
 function init(args)
-  local credentials, header, method, bodyFile = args[1], args[2], args[3], args[4]
+  local credentials, header, method, bodies = readLines(args[1]), args[2], args[3], readLines(args[4])
   local pauseMs = tonumber(args[5]) or 0
-  local body = nil
-  if bodyFile ~= "-" then body = readFile(bodyFile) end
-  if credentials == "-" then
-    requests[1] = wrk.format(method, nil, nil, body)
-  else
-    for credential in io.lines(credentials) do
-      local headers = {}
-      for name, value in pairs(wrk.headers) do headers[name] = value end
-      headers[header] = credential
-      requests[#requests + 1] = wrk.format(method, nil, headers, body)
-    end
+  for i = 1, math.max(#credentials, #bodies, 1) do
+    local headers = {}
+    for name, value in pairs(wrk.headers) do headers[name] = value end
+    if #credentials > 0 then headers[header] = credentials[(i - 1) % #credentials + 1] end
+    local body = nil
+    if #bodies > 0 then body = bodies[(i - 1) % #bodies + 1] end
+    requests[i] = wrk.format(method, nil, headers, body)
   end
   -- Defined only when wanted: wrk asks after init() whether there is a delay().
   if pauseMs > 0 then

@@ -8,8 +8,8 @@ import { LOADER_THREADS, ROOT } from './settings.js'
 
 // The default load generator of `npm run bench`: Debian's wrk, a C program, which on
 // these two shared cores costs about half the CPU per request of autocannon (Node),
-// leaving the app more of them. bench/wrk.lua builds the requests (a credential per
-// request in rotation, a form body, a steady pause) and reports the figures.
+// leaving the app more of them. bench/wrk.lua builds the requests (a credential and a
+// form body per request in rotation, a steady pause) and reports the figures.
 
 const WRK = '/usr/bin/wrk'
 const SCRIPT = join(ROOT, 'bench', 'wrk.lua')
@@ -33,7 +33,8 @@ function scratchFile(text: string): string {
 
 export async function runWrk(job: LoadJob): Promise<LoadFigures> {
   const credentials = job.cookies?.length ? scratchFile(`${job.cookies.join('\n')}\n`) : '-'
-  const body = job.body === undefined ? '-' : scratchFile(job.body)
+  // Form bodies hold no line break (URL-encoded): one a line.
+  const bodies = job.bodies?.length ? scratchFile(`${job.bodies.join('\n')}\n`) : '-'
   // wrk paces a connection with a pause before each of its requests: this many
   // milliseconds make `overallRate` over all connections, less the answers' own time.
   const pauseMs = job.overallRate ? Math.round((1000 * job.connections) / job.overallRate) : 0
@@ -48,7 +49,13 @@ export async function runWrk(job: LoadJob): Promise<LoadFigures> {
     ...['--timeout', '10s'],
     ...headers,
     ...['-s', SCRIPT, job.url, '--'],
-    ...[credentials, job.credentialHeader ?? 'cookie', job.method ?? 'GET', body, String(pauseMs)],
+    ...[
+      credentials,
+      job.credentialHeader ?? 'cookie',
+      job.method ?? 'GET',
+      bodies,
+      String(pauseMs),
+    ],
   ]
   const out = await runProgram(WRK, args, {}).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
