@@ -32,10 +32,18 @@ const SESSION_USER = {
 }
 // 51: the 51st says whether there is a next page. created_at as PostgreSQL writes a
 // timestamp in UTC ('2026-03-04 05:06:07.89'), as text: pg parses no Date from it.
-const MEMBERS_PAGE = {
-  name: 'members-page',
-  text: `SELECT id, username, (created_at AT TIME ZONE 'UTC')::text AS created_at
-           FROM users WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT 51`,
+// Two statements, not one with `$1 IS NULL OR id < $1`: after five runs a named
+// statement may get a generic plan, which cannot turn that condition into an index
+// range and walks the index from the newest member down to the cursor (a deep page
+// of a million members: 200 ms a query instead of 0.06, EXPLAIN ANALYZE here).
+const MEMBERS_COLUMNS = `id, username, (created_at AT TIME ZONE 'UTC')::text AS created_at`
+const FIRST_MEMBERS = {
+  name: 'first-members',
+  text: `SELECT ${MEMBERS_COLUMNS} FROM users ORDER BY id DESC LIMIT 51`,
+}
+const MEMBERS_AFTER = {
+  name: 'members-after',
+  text: `SELECT ${MEMBERS_COLUMNS} FROM users WHERE id < $1 ORDER BY id DESC LIMIT 51`,
 }
 const PAGE_SIZE = 50
 
@@ -96,10 +104,9 @@ async function home(url: string, cookieHeader: string | undefined, after: string
   if (!template) throw new Error('no BASELINE_PAGES home page')
   const username = await signedInUser(cookieHeader)
   if (!username) return null
-  const { rows } = await pool.query<{ id: string; username: string; created_at: string }>({
-    ...MEMBERS_PAGE,
-    values: [after],
-  })
+  const { rows } = await pool.query<{ id: string; username: string; created_at: string }>(
+    after === null ? FIRST_MEMBERS : { ...MEMBERS_AFTER, values: [after] },
+  )
   let members = ''
   for (const row of rows.slice(0, PAGE_SIZE)) {
     const [name, iso, day] = [escape(row.username), isoOf(row.created_at), dayOf(row.created_at)]
