@@ -43,9 +43,23 @@ export function cleanEnv(env: Record<string, string>): Record<string, string> {
 
 /** Runs node with `args` to its end: its stdout, or an error with its stderr. */
 export function runNode(args: string[], env: Record<string, string>): Promise<string> {
+  return runProgram(process.execPath, args, env)
+}
+
+/** Runs `program` with `args` to its end: its stdout, or an error with its stderr. */
+export function runProgram(
+  program: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: cleanEnv(env) })
+    const child = spawn(program, args, { cwd: ROOT, env: cleanEnv(env) })
     children.add(child)
+    // Not there (wrk not installed) or not runnable: no 'exit' will come.
+    child.on('error', (error) => {
+      children.delete(child)
+      reject(error)
+    })
     let out = ''
     let err = ''
     child.stdout.on('data', (chunk) => (out += chunk))
@@ -54,7 +68,7 @@ export function runNode(args: string[], env: Record<string, string>): Promise<st
     child.on('close', (code) => {
       children.delete(child)
       if (code === 0) resolve(out)
-      else reject(new Error(`${args.join(' ')} exited with ${code}: ${err.trim()}`))
+      else reject(new Error(`${program} ${args.join(' ')} exited with ${code}: ${err.trim()}`))
     })
   })
 }

@@ -28,7 +28,10 @@ export async function createSchema(): Promise<Schema> {
   await sql(ADMIN_URL, `CREATE SCHEMA ${name}`)
   cleanups.push(async () => void (await sql(ADMIN_URL, `DROP SCHEMA IF EXISTS ${name} CASCADE`)))
   const options = encodeURIComponent(`-c search_path=${name}`)
-  return { name, url: `${ADMIN_URL}${ADMIN_URL.includes('?') ? '&' : '?'}options=${options}` }
+  // application_name: how bench/postgres-cpu.ts tells the backends of the servers
+  // under test from those of other clients.
+  const query = `options=${options}&application_name=${name}`
+  return { name, url: `${ADMIN_URL}${ADMIN_URL.includes('?') ? '&' : '?'}${query}` }
 }
 
 /** Filler members (and sessions) by `logon seed` (the build's), in DATABASE_URL or DATA_DIR. */

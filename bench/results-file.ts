@@ -3,7 +3,15 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { notes, rows } from './findings.js'
 import { CLK_TCK } from './process-sampling.js'
-import { CONNECTIONS, ROOT, SCENARIOS, SECONDS, WARMUP } from './settings.js'
+import {
+  CONNECTIONS,
+  LOADER,
+  LOADER_THREADS,
+  ROOT,
+  SCENARIOS,
+  SECONDS,
+  WARMUP,
+} from './settings.js'
 
 // The raw figures of a run, in bench/results/<timestamp>.json: every row and note,
 // the settings, the commit measured and the printed table, for docs/benchmarks.md.
@@ -39,6 +47,8 @@ export function writeResults(run: {
           seconds: SECONDS,
           warmupSeconds: WARMUP,
           connections: CONNECTIONS,
+          loader: LOADER,
+          loaderThreads: LOADER_THREADS,
           scenarios: SCENARIOS,
           clockTicks: CLK_TCK,
         },
@@ -48,7 +58,8 @@ export function writeResults(run: {
         elapsedSeconds: run.elapsedSeconds,
         table: run.table,
       },
-      null,
+      // The answers kept for the baseline's templates: pages, not figures.
+      (key, value: unknown) => (key === 'page' ? undefined : value),
       2,
     )}\n`,
   )

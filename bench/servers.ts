@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { children, cleanEnv, stop } from './children.js'
+import { children, cleanEnv } from './children.js'
+import { sumOf, treeTicks } from './process-sampling.js'
 import type { Schema } from './databases.js'
 import { paths } from './scripts.js'
 import { LOGON_NODE_ARGS, ROOT, threadPool } from './settings.js'
@@ -75,15 +76,26 @@ export async function startServer(side: Side, env: Record<string, string>): Prom
   children.add(child)
   const base = `http://127.0.0.1:${port}`
   await waitFor200(`${base}/healthz`, 30_000)
+  await waitForWorkers(child.pid!, Number(env.WEB_CONCURRENCY ?? 1))
   return { child, pid: child.pid!, base }
 }
 
-/** The size of Logon's sign-in page, for a bare page of that size in the baseline. */
-export async function loginPageBytes(env: Record<string, string>): Promise<number> {
-  const logon = await startServer('logon', env)
-  try {
-    return Buffer.byteLength(await (await fetch(`${logon.base}/login`)).text())
-  } finally {
-    await stop(logon.child)
+/**
+ * With WEB_CONCURRENCY=N, until N workers run (the first to listen answered /healthz)
+ * and the start-up's CPU has settled: the load's connections, kept open for the whole
+ * run, are spread over the workers listening when they are made.
+ */
+async function waitForWorkers(pid: number, workers: number): Promise<void> {
+  if (workers <= 1) return
+  const deadline = performance.now() + 30_000
+  let before = -1
+  for (;;) {
+    const tree = treeTicks(pid)
+    const ticks = sumOf(tree)
+    const late = performance.now() > deadline
+    if (tree.size > workers && (ticks === before || late)) return
+    if (late) throw new Error(`${workers} workers did not start in time`)
+    before = ticks
+    await sleep(250)
   }
 }

@@ -2,15 +2,16 @@ import type { Row } from './findings.js'
 import { log } from './log.js'
 import type { Measurement } from './measure.js'
 
-// The table of `npm run bench`: a line per side, then its ratio to the baseline.
+// The table of `npm run bench`: a line per side, then its ratio to the baseline. The
+// load generator's CPU per request (load µs/req) is its cost on the shared cores.
 
 export const fmt = (value: number | undefined, digits = 0) =>
   value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits)
-export const HEADER = `${'scenario'.padEnd(56)} ${'side'.padEnd(8)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)} ${'RSS MiB'.padStart(8)} ${'app µs/req'.padStart(11)} ${'pg µs/req'.padStart(10)}`
+export const HEADER = `${'scenario'.padEnd(56)} ${'side'.padEnd(8)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)} ${'RSS MiB'.padStart(8)} ${'app µs/req'.padStart(11)} ${'pg µs/req'.padStart(10)} ${'load µs/req'.padStart(12)}`
 
 function line(label: string, side: string, m: Partial<Measurement>, digits = 0): string {
   const errors = m.errors === undefined ? undefined : m.errors + (m.timeouts ?? 0) + (m.non2xx ?? 0)
-  return `${label.padEnd(56)} ${side.padEnd(8)} ${fmt(m.rps, digits).padStart(7)} ${fmt(m.p50, digits || 1).padStart(7)} ${fmt(m.p99, digits || 1).padStart(7)} ${fmt(errors).padStart(7)} ${fmt(m.peakRssMiB, digits || 1).padStart(8)} ${fmt(m.appUsPerRequest, digits).padStart(11)} ${fmt(m.pgUsPerRequest, digits).padStart(10)}`
+  return `${label.padEnd(56)} ${side.padEnd(8)} ${fmt(m.rps, digits).padStart(7)} ${fmt(m.p50, digits || 1).padStart(7)} ${fmt(m.p99, digits || 1).padStart(7)} ${fmt(errors).padStart(7)} ${fmt(m.peakRssMiB, digits || 1).padStart(8)} ${fmt(m.appUsPerRequest, digits).padStart(11)} ${fmt(m.pgUsPerRequest, digits).padStart(10)} ${fmt(m.loaderUsPerRequest, digits).padStart(12)}`
 }
 
 function ratio(a: Measurement, b: Measurement): Partial<Measurement> {
