@@ -33,6 +33,7 @@ import { API_PREFIX, apiRoutes } from './http/api/api.js'
 import './http/request-context.js'
 import { languageRoutes } from './http/language.js'
 import { forwardAuthRoutes } from './http/routes/forward-auth.js'
+import { closeConnectionsWhenDraining } from './http/graceful-close.js'
 import { healthRoutes } from './http/routes/health.js'
 import { accountChangeRoutes } from './http/routes/account-changes.js'
 import { accountRoutes } from './http/routes/account.js'
@@ -191,6 +192,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     },
     ...edgeErrorHandlers,
   })
+  closeConnectionsWhenDraining(app)
 
   // Read-only: pages say how long ago a time was by the clock the sessions use.
   app.decorate('clock', now)

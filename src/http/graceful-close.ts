@@ -17,7 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 // client or a proxy (nginx's proxy_next_upstream error) safely tries elsewhere. (One
 // the kernel had queued but Node not yet accepted is reset as the listener closes: it
 // was never read, and docs/deploy.md has the setting that has nginx retry it.) From
-// then on every answer carries `Connection: close`, so each client leaves its
+// then on every answer carries `Connection: close`, the answers of requests already
+// under way included (closeConnectionsWhenDraining), so each client leaves its
 // connection after its next answer. Once no connection is left, or after
 // LAME_DUCK_MS, Fastify's close destroys the connections still idle (clients that
 // sent nothing all that time), waits for the requests in flight and runs the onClose
@@ -28,6 +29,22 @@ const CONNECTIONS_POLL_MS = 20
 // app.close() waits for every request in progress, even one whose client sends its
 // body a byte a second: such clients are cut off in time for the database to close.
 const CUT_SLOW_CLIENTS_AFTER_MS = 6_000
+
+// The apps whose close has begun: every answer they send from then on closes its
+// connection, also the answer of a request that began before the signal.
+const draining = new WeakSet<FastifyInstance>()
+
+/**
+ * In buildApp, before the routes: once closeGracefully has begun, each answer carries
+ * `Connection: close`, so that no client is left on a kept-alive connection that
+ * Fastify's close would then answer with a 503 or destroy.
+ */
+export function closeConnectionsWhenDraining(app: FastifyInstance): void {
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining.has(app)) reply.header('connection', 'close')
+    done(null, payload)
+  })
+}
 
 function openConnections(server: net.Server): Promise<number> {
   return new Promise((resolve) =>
@@ -42,10 +59,8 @@ export async function closeGracefully(app: FastifyInstance): Promise<void> {
     if (server.listening) {
       // net's close, not http's: http's would also destroy the idle connections now.
       net.Server.prototype.close.call(server)
-      // Before Fastify's handler, so that every answer from here on has the header.
-      server.prependListener('request', (_request, response) => {
-        response.setHeader('connection', 'close')
-      })
+      // Every answer from here on has `Connection: close` (closeConnectionsWhenDraining).
+      draining.add(app)
       const until = Date.now() + LAME_DUCK_MS
       while (Date.now() < until && (await openConnections(server)) > 0) {
         await sleep(CONNECTIONS_POLL_MS)

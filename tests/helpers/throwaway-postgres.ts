@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
-import { chown, writeFile } from 'node:fs/promises'
+import { access, chown, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { freePort, tempDir } from './child-server.js'
@@ -51,7 +51,20 @@ export async function startThrowawayPostgres(bin: string): Promise<ThrowawayPost
       ? run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args])
       : run(join(bin, command), args)
   // --no-sync: a folder thrown away after the test needs no fsync to survive a power cut.
-  await as('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8'])
+  await as('initdb', [
+    '-D',
+    data,
+    '-U',
+    'postgres',
+    '-A',
+    'trust',
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ]).catch(async (error: unknown) => {
+    await dir.remove()
+    throw error
+  })
   await writeFile(
     join(data, 'postgresql.auto.conf'),
     `listen_addresses = '127.0.0.1'\nport = ${port}\nunix_socket_directories = '${dir.path}'\n`,
@@ -71,10 +84,26 @@ export async function startThrowawayPostgres(bin: string): Promise<ThrowawayPost
       running = false
     },
     async remove() {
-      if (running) await cluster.stop().catch(() => {})
+      // Also after a start that failed once the postmaster was up (its pid file is there).
+      const up =
+        running ||
+        (await access(join(data, 'postmaster.pid')).then(
+          () => true,
+          () => false,
+        ))
+      if (up)
+        await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '30', 'stop']).catch(
+          () => {},
+        )
+      running = false
       await dir.remove()
     },
   }
-  await cluster.start()
+  try {
+    await cluster.start()
+  } catch (error) {
+    await cluster.remove()
+    throw error
+  }
   return cluster
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import pg from 'pg'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DatabaseUnavailableError, type Database } from '../../src/db/database.js'
 import { openPostgresDatabase } from '../../src/db/postgres.js'
@@ -28,6 +29,17 @@ after(async () => {
   await db?.close()
 })
 
+async function backendAlive(pid: number): Promise<boolean> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  await client.connect()
+  try {
+    const { rows } = await client.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])
+    return rows.length > 0
+  } finally {
+    await client.end()
+  }
+}
+
 test(
   'the server ends a connection between two statements of a transaction: a 503 for that transaction, no uncaught error',
   { skip },
@@ -37,7 +49,10 @@ test(
       const [row] = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
       // Between two statements, as a transaction is while its code awaits something else.
       await adminQuery(TEST_DATABASE_URL!, `SELECT pg_terminate_backend(${row!.pid})`)
-      await sleep(200)
+      // Until the backend is gone: the statement below must meet an ended connection,
+      // not a running one (which fails as a query, with or without the fix).
+      for (let tries = 0; tries < 250 && (await backendAlive(row!.pid)); tries++) await sleep(20)
+      await sleep(50) // and its end has reached this client's socket
       await tx.query('SELECT 1')
     })
     await assert.rejects(attempt, DatabaseUnavailableError)
