@@ -127,9 +127,9 @@ export type AccountChange =
  * Disables an account: in one transaction, under the account's row lock (which every
  * session insert takes, sessions.ts; NO KEY UPDATE, as there, so that an event being
  * recorded for the account, whose foreign key takes KEY SHARE, does not deadlock with
- * this over the session rows both lock), it is marked and its sessions, device tokens and
- * sign-ins waiting for their second step end, and its reset link goes, with an event. A sign-in in flight
- * either made its session before (and it ends here) or finds the mark and makes none.
+ * this over the session rows both lock), it is marked, every sign-in of it ends
+ * (endEverySignIn) and its reset link goes, with an event. A sign-in in flight either
+ * made its session before (and it ends here) or finds the mark and makes none.
  * Disabling a disabled account changes nothing.
  */
 export async function disableAccount(
@@ -139,9 +139,7 @@ export async function disableAccount(
   return db.transaction(async (tx) => {
     const row = await markDisabled(tx, name, now)
     if (!row) return { ok: false, code: 'no_such_account' } as const
-    const ended = await deleteSessionsOfUser(tx, row.id, undefined)
-    await deleteDeviceTokensOfUser(tx, row.id)
-    await dropPendingSignInsOf(tx, row.id)
+    const ended = await endEverySignIn(tx, row.id)
     // A link handed out before (perhaps the leak being answered) must not set a password
     // while the account is off; a reset after the disable makes a new one.
     await deletePasswordResetsOf(tx, row.id)
@@ -184,13 +182,23 @@ export async function endSessionsOfAccount(
       [usernameKey(name)],
     )
     if (!row) return { ok: false, code: 'no_such_account' } as const
-    const ended = await deleteSessionsOfUser(tx, row.id, undefined)
-    await deleteDeviceTokensOfUser(tx, row.id)
-    await dropPendingSignInsOf(tx, row.id)
+    const ended = await endEverySignIn(tx, row.id)
     await recordAuthEvent(tx, { userId: row.id, kind: 'sessions_ended_by_operator', at: now })
     const account = (await findAccount({ db: tx, policy, now }, name))!
     return { ok: true, account, changed: ended.length > 0, sessionsEnded: ended.length } as const
   })
+}
+
+/**
+ * Ends what keeps the account signed in or about to be: its sessions, its device tokens
+ * (which let a browser's sign-ins skip the account's limit) and the sign-ins waiting for
+ * their second step. Returns the ids of the sessions ended.
+ */
+async function endEverySignIn(tx: Queryable, userId: number): Promise<string[]> {
+  const ended = await deleteSessionsOfUser(tx, userId, undefined)
+  await deleteDeviceTokensOfUser(tx, userId)
+  await dropPendingSignInsOf(tx, userId)
+  return ended
 }
 
 /**

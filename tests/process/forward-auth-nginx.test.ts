@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { PROJECT_DIR } from '../helpers/child-server.js'
 import { hiddenInputs } from '../helpers/client.js'
+import { nginxMainConfig } from '../helpers/nginx.js'
 import { startTestApp, type TestApp } from '../helpers/test-app.js'
 
 // A real nginx (Debian's) in front of Logon and of a tiny app on the same site, over
@@ -54,22 +55,7 @@ function nginxConfig({
   for (const used of [String(logon), String(app), `${dir}/site.pem`]) {
     assert.ok(site.includes(used), `the block was adapted: ${used}`)
   }
-  return `
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-${site}
-}
-`
+  return nginxMainConfig(dir, site, { errorLogLevel: 'warn', workerConnections: 64 })
 }
 
 async function freePort(): Promise<number> {

@@ -14,6 +14,7 @@ import {
   type ChildServer,
 } from '../helpers/child-server.js'
 import { TEST_DATABASE_URL } from '../helpers/databases.js'
+import { nginxMainConfig } from '../helpers/nginx.js'
 import { clientAddress, LoadClient, RequestFailed, Tally } from '../helpers/load-client.js'
 import { createTestSchema, type TestSchema } from '../helpers/pg-schema.js'
 
@@ -58,26 +59,12 @@ function nginxConfig(dir: string, port: number, [a, b]: number[]): string {
   for (const used of [a, b]) assert.ok(adapted.includes(`127.0.0.1:${used} `), `port ${used}`)
   const at = adapted.search(/^location \/ /m)
   assert.ok(at > 0, 'the block has a location / for the server')
-  return `
-worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-${adapted.slice(0, at)}
+  const http = `${adapted.slice(0, at)}
   server {
     listen 127.0.0.1:${port};
 ${adapted.slice(at)}
-  }
-}
-`
+  }`
+  return nginxMainConfig(dir, http, { errorLogLevel: 'info', workerConnections: 512 })
 }
 
 describe('a rolling restart of two instances behind nginx', { skip: skipReason() }, () => {
